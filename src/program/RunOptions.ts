@@ -1,0 +1,14 @@
+import type { Option } from "effect"
+import type { StageName } from "../domain/RunStatus.js"
+
+/** What `reverse-etl run` was asked to do. */
+export interface RunOptions {
+  readonly weekStart: Option.Option<string>
+  readonly weekEnd: Option.Option<string>
+  readonly useCheckpoint: boolean
+  readonly stage: "full" | StageName
+  readonly localOnly: boolean
+  readonly dryRun: boolean
+  readonly force: boolean
+  readonly advanceOnSkip: boolean
+}

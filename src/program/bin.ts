@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { PlatformConfigProvider } from "@effect/platform"
+import { NodeContext, NodeFileSystem, NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { AppConfig } from "../services/AppConfig.js"
+import { makeCli } from "./Cli.js"
+import type { Wiring } from "./Wiring.js"
+
+/** The live implementations: settings from the environment over `config.env` in the working directory. */
+const live: Wiring = {
+  config: AppConfig.layer.pipe(
+    Layer.provide(PlatformConfigProvider.layerDotEnvAdd(process.env.CONFIG_FILE ?? "config.env")),
+    Layer.provide(NodeFileSystem.layer),
+  ),
+}
+
+makeCli(live)(process.argv).pipe(
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1),
+  }),
+)

@@ -1,0 +1,144 @@
+import { Config, Effect, Either, Option, Redacted } from "effect"
+import { ConfigurationError } from "../domain/Errors.js"
+
+/**
+ * Readers for one setting each. A setting comes from the current `ConfigProvider` (the process
+ * environment over `config.env` in production, a map in tests); a blank value counts as unset.
+ * Every failure is a `ConfigurationError` naming the setting and the rule it breaks. Secret
+ * values are never quoted back.
+ */
+export type Reader<A> = Effect.Effect<A, ConfigurationError>
+
+export const invalid = (setting: string, rule: string, value?: string): ConfigurationError =>
+  new ConfigurationError({
+    message: value === undefined ? `${setting} ${rule}` : `${setting} ${rule} (got ${JSON.stringify(value)})`,
+    details: value === undefined ? { setting, rule } : { setting, rule, value },
+  })
+
+/** The trimmed value of a setting, `None` when unset or blank. */
+export const raw = (setting: string): Reader<Option.Option<string>> =>
+  Config.string(setting).pipe(
+    Config.option,
+    Effect.map(Option.flatMap((value) => Option.liftPredicate(value.trim(), (v) => v.length > 0))),
+    Effect.mapError(() => invalid(setting, "could not be read")),
+  )
+
+/** Parses a set value with `parse`, which answers `undefined` when the value breaks `rule`. */
+const parsed = <A>(setting: string, rule: string, parse: (value: string) => A | undefined) =>
+  Effect.flatMap(raw(setting), (option) =>
+    Option.match(option, {
+      onNone: () => Effect.succeed(Option.none<A>()),
+      onSome: (value) => {
+        const result = parse(value)
+        return result === undefined ? Effect.fail(invalid(setting, rule, value)) : Effect.succeed(Option.some(result))
+      },
+    }),
+  )
+
+const withDefault =
+  <A>(fallback: A) =>
+  (reader: Reader<Option.Option<A>>): Reader<A> =>
+    Effect.map(
+      reader,
+      Option.getOrElse(() => fallback),
+    )
+
+export const optionalText = (setting: string): Reader<Option.Option<string>> => raw(setting)
+
+export const text = (setting: string, fallback: string): Reader<string> => withDefault(fallback)(raw(setting))
+
+export const secret = (setting: string): Reader<Option.Option<Redacted.Redacted>> =>
+  Config.redacted(setting).pipe(
+    Config.option,
+    Effect.map(Option.filter((value) => Redacted.value(value).trim().length > 0)),
+    Effect.mapError(() => invalid(setting, "could not be read")),
+  )
+
+export const optionalUrl = (setting: string): Reader<Option.Option<string>> =>
+  parsed(setting, "must be an http:// or https:// URL", (value) => {
+    try {
+      const url = new URL(value)
+      return url.protocol === "http:" || url.protocol === "https:" ? value.replace(/\/+$/, "") : undefined
+    } catch {
+      return undefined
+    }
+  })
+
+const rangeRule = (kind: string, min: number, max: number) =>
+  max === Number.POSITIVE_INFINITY ? `must be ${kind} of at least ${min}` : `must be ${kind} from ${min} to ${max}`
+
+export const integer = (
+  setting: string,
+  fallback: number,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+): Reader<number> =>
+  withDefault(fallback)(
+    parsed(setting, rangeRule("an integer", min, max), (value) => {
+      if (!/^[+-]?\d+$/.test(value)) return undefined
+      const n = Number(value)
+      return n >= min && n <= max ? n : undefined
+    }),
+  )
+
+export const decimal = (
+  setting: string,
+  fallback: number,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+): Reader<number> =>
+  withDefault(fallback)(
+    parsed(setting, rangeRule("a number", min, max), (value) => {
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value)) return undefined
+      const n = Number(value)
+      return n >= min && n <= max ? n : undefined
+    }),
+  )
+
+export const optionalOneOf = <const Values extends ReadonlyArray<string>>(
+  setting: string,
+  values: Values,
+): Reader<Option.Option<Values[number]>> =>
+  parsed(setting, `must be one of ${values.join(", ")}`, (value) =>
+    values.find((allowed) => allowed.toLowerCase() === value.toLowerCase()),
+  )
+
+export const oneOf = <const Values extends ReadonlyArray<string>>(
+  setting: string,
+  values: Values,
+  fallback: Values[number],
+): Reader<Values[number]> => withDefault(fallback)(optionalOneOf(setting, values))
+
+export const matching = (setting: string, rule: string, pattern: RegExp, fallback: string): Reader<string> =>
+  withDefault(fallback)(parsed(setting, rule, (value) => (pattern.test(value) ? value : undefined)))
+
+/**
+ * Runs every reader and reports every broken setting at once, so a person fixes a config file in
+ * one pass rather than one error per start.
+ */
+export const all = <const Readers extends Record<string, Reader<unknown>>>(
+  readers: Readers,
+): Reader<{ [K in keyof Readers]: Effect.Effect.Success<Readers[K]> }> => {
+  const entries = Object.entries(readers as Record<string, Reader<unknown>>)
+  return Effect.all(
+    entries.map(([, reader]) => Effect.either(reader)),
+    { concurrency: 1 },
+  ).pipe(
+    Effect.flatMap((results) => {
+      const errors = results.flatMap((r) => (Either.isLeft(r) ? [r.left] : []))
+      if (errors.length > 0) return Effect.fail(merge(errors))
+      return Effect.succeed(
+        Object.fromEntries(entries.map(([key], i) => [key, (results[i] as Either.Right<never, unknown>).right])),
+      )
+    }),
+  ) as Reader<{ [K in keyof Readers]: Effect.Effect.Success<Readers[K]> }>
+}
+
+/** One error for several: messages joined, each problem's details kept (nested groups flattened). */
+export const merge = (errors: ReadonlyArray<ConfigurationError>): ConfigurationError => {
+  const problems = errors.flatMap((e) =>
+    Array.isArray(e.details.problems) ? (e.details.problems as ReadonlyArray<unknown>) : [e.details],
+  )
+  if (problems.length === 1 && errors.length === 1) return errors[0] as ConfigurationError
+  return new ConfigurationError({ message: errors.map((e) => e.message).join("; "), details: { problems } })
+}
