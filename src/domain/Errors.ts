@@ -37,6 +37,9 @@ export class LocalStorageError extends Schema.TaggedError<LocalStorageError>()("
 
 export class AzureStorageError extends Schema.TaggedError<AzureStorageError>()("AzureStorageError", ErrorFields) {}
 
+/** A warehouse statement that failed: connection, SQL or constraint. `details` carries the operation. */
+export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", ErrorFields) {}
+
 export class SalesforceSyncError extends Schema.TaggedError<SalesforceSyncError>()(
   "SalesforceSyncError",
   ErrorFields,
@@ -44,7 +47,7 @@ export class SalesforceSyncError extends Schema.TaggedError<SalesforceSyncError>
 
 export type ApiError = ApiConnectionError | ApiTimeoutError | ApiResponseError
 export type ValidationError = SchemaValidationError | DataQualityError
-export type StorageError = LocalStorageError | AzureStorageError
+export type StorageError = LocalStorageError | AzureStorageError | WarehouseError
 
 export type PipelineError =
   | ConfigurationError
@@ -66,6 +69,7 @@ export const PipelineError = Schema.Union(
   DataQualityError,
   LocalStorageError,
   AzureStorageError,
+  WarehouseError,
   SalesforceSyncError,
 )
 

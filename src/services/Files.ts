@@ -1,0 +1,84 @@
+import { createHash } from "node:crypto"
+import { FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Effect, Exit, Stream } from "effect"
+import { LocalStorageError } from "../domain/Errors.js"
+
+/** A file the pipeline wrote or read, as recorded in metrics, sidecars and the lake. */
+export interface FileFacts {
+  readonly path: string
+  readonly sizeBytes: number
+  readonly sha256: string
+}
+
+/** Maps @effect/platform's error to ours, naming the operation and the path. */
+export const localStorageError =
+  (operation: string, path: string) =>
+  (error: PlatformError): LocalStorageError =>
+    new LocalStorageError({
+      message: `could not ${operation} ${path}: ${error.message}`,
+      details: { operation, path, reason: error._tag === "SystemError" ? error.reason : error._tag },
+    })
+
+const dirname = (path: string) => {
+  const i = path.lastIndexOf("/")
+  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i)
+}
+
+const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1)
+
+/**
+ * Produces a file through a hidden temp file beside it (`.{name}.tmp-{random}`), renamed into
+ * place only when `write` succeeds. On failure or interruption the temp file is removed, so a
+ * reader never sees a partial file under the final name.
+ */
+export const atomicWrite = <A, E, R>(
+  path: string,
+  write: (tempPath: string) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | LocalStorageError, R | FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const dir = dirname(path)
+    yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(localStorageError("create directory", dir)))
+    const temp = `${dir}/.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+    return yield* write(temp).pipe(
+      Effect.tap(() => fs.rename(temp, path).pipe(Effect.mapError(localStorageError("rename into", path)))),
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit) ? Effect.void : fs.remove(temp, { force: true }).pipe(Effect.ignore),
+      ),
+    )
+  })
+
+/** Writes a whole small file atomically, flushed to disk before it is renamed into place. */
+export const writeFileAtomic = (
+  path: string,
+  data: string | Uint8Array,
+): Effect.Effect<void, LocalStorageError, FileSystem.FileSystem> =>
+  atomicWrite(path, (temp) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const file = yield* fs.open(temp, { flag: "w" })
+        yield* file.writeAll(typeof data === "string" ? new TextEncoder().encode(data) : data)
+        yield* file.sync
+      }),
+    ).pipe(Effect.mapError(localStorageError("write", path))),
+  )
+
+/** Size and SHA-256 of a file, read as a stream (never whole into memory). */
+export const fileFacts = (path: string): Effect.Effect<FileFacts, LocalStorageError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const hash = createHash("sha256")
+    let sizeBytes = 0
+    yield* fs.stream(path, { chunkSize: 1024 * 1024 }).pipe(
+      Stream.runForEach((chunk) =>
+        Effect.sync(() => {
+          hash.update(chunk)
+          sizeBytes += chunk.length
+        }),
+      ),
+      Effect.mapError(localStorageError("read", path)),
+    )
+    return { path, sizeBytes, sha256: hash.digest("hex") }
+  })

@@ -1,0 +1,64 @@
+import { createHash } from "node:crypto"
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { atomicWrite, fileFacts, writeFileAtomic } from "../../src/services/Files.js"
+
+const dir = () => mkdtempSync(join(tmpdir(), "retl-files-"))
+
+describe("Files", () => {
+  it.effect("writes a file atomically, creating its directory", () =>
+    Effect.gen(function* () {
+      const root = dir()
+      const path = `${root}/a/b/state.json`
+      yield* writeFileAtomic(path, '{"ok":true}')
+      assert.strictEqual(readFileSync(path, "utf8"), '{"ok":true}')
+      assert.deepStrictEqual(readdirSync(`${root}/a/b`), ["state.json"])
+    }).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+
+  it.effect("leaves neither the final file nor a temp file when the write fails", () =>
+    Effect.gen(function* () {
+      const root = dir()
+      const path = `${root}/out.parquet`
+      const error = yield* atomicWrite(path, (temp) =>
+        Effect.sync(() => writeFileSync(temp, "partial")).pipe(Effect.zipRight(Effect.fail("disk full" as const))),
+      ).pipe(Effect.flip)
+      assert.strictEqual(error, "disk full")
+      assert.deepStrictEqual(readdirSync(root), [])
+    }).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+
+  it.effect("keeps the previous file when a rewrite fails", () =>
+    Effect.gen(function* () {
+      const root = dir()
+      const path = `${root}/queue.jsonl`
+      yield* writeFileAtomic(path, "old\n")
+      yield* atomicWrite(path, () => Effect.fail("boom")).pipe(Effect.ignore)
+      assert.strictEqual(readFileSync(path, "utf8"), "old\n")
+      assert.deepStrictEqual(readdirSync(root), ["queue.jsonl"])
+    }).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+
+  it.effect("reports size and SHA-256", () =>
+    Effect.gen(function* () {
+      const root = dir()
+      const data = Buffer.alloc(3 * 1024 * 1024 + 7, 7)
+      writeFileSync(`${root}/f`, data)
+      const facts = yield* fileFacts(`${root}/f`)
+      assert.strictEqual(facts.sizeBytes, data.length)
+      assert.strictEqual(facts.sha256, createHash("sha256").update(data).digest("hex"))
+    }).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+
+  it.effect("names the path when it cannot read", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(fileFacts("/nonexistent/file"))
+      assert.strictEqual(error._tag, "LocalStorageError")
+      assert.strictEqual(error.details.path, "/nonexistent/file")
+    }).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+})
