@@ -1,4 +1,4 @@
-import { Cause, Effect, type Layer, LogLevel } from "effect"
+import { Cause, Effect, Layer, LogLevel } from "effect"
 import type { ConfigurationError } from "../domain/Errors.js"
 import { AppConfig, secretValues } from "../services/AppConfig.js"
 import { type LogFormat, loggingLayer } from "./Logging.js"
@@ -16,8 +16,9 @@ const logFailure =
 /**
  * Runs a command's body the way every command runs: settings loaded and validated first, then a
  * logger at LOG_LEVEL that scrubs every configured secret, a correlation id on every line, the
- * command's services built inside that logger (so their failures are logged too), and one error
- * line if anything fails. The error still fails the effect, so the process exits 1.
+ * command's services built inside that logger (so their failures are logged too), its spans
+ * exported when tracing is on (and flushed before this returns), and one error line if anything
+ * fails. The error still fails the effect, so the process exits 1.
  */
 export const runCommand = <A, E, R, E2, RIn>(
   wiring: Wiring,
@@ -39,6 +40,7 @@ export const runCommand = <A, E, R, E2, RIn>(
       Effect.provide(services),
       logFailure(command),
       Effect.provideService(AppConfig, settings),
+      Effect.provide(wiring.tracing?.(settings.telemetry) ?? Layer.empty),
       Effect.provide(logging(settings.logLevel, secretValues(settings))),
     )
   }).pipe(Effect.annotateLogs({ correlation_id: crypto.randomUUID(), command }))

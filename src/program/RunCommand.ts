@@ -6,6 +6,7 @@ import { parseWeek, WeekFromFlags } from "../domain/Week.js"
 import { runCommand } from "./CommandRuntime.js"
 import { logFormat } from "./CommonOptions.js"
 import type { RunOptions } from "./RunOptions.js"
+import { printRunPlan } from "./RunPlan.js"
 import type { Wiring } from "./Wiring.js"
 
 const options = {
@@ -29,6 +30,9 @@ const options = {
   force: Options.boolean("force").pipe(Options.withDescription("re-run a week whose output already exists")),
   advanceOnSkip: Options.boolean("advance-on-skip").pipe(
     Options.withDescription("advance the checkpoint when the week is skipped as already done"),
+  ),
+  validateOnly: Options.boolean("validate-only").pipe(
+    Options.withDescription("check the flags and settings, print the plan as one JSON line, run nothing"),
   ),
   logFormat,
 }
@@ -69,6 +73,7 @@ export const runCommandOf = (wiring: Wiring) =>
       logFormat,
       Effect.gen(function* () {
         yield* validateRunFlags(run)
+        if (run.validateOnly) return yield* printRunPlan(run)
         return yield* new ConfigurationError({
           message: `stage ${run.stage} is not built yet`,
           details: { setting: "--stage", value: run.stage },

@@ -11,4 +11,6 @@ export interface RunOptions {
   readonly dryRun: boolean
   readonly force: boolean
   readonly advanceOnSkip: boolean
+  /** Check the flags and settings, print the plan, run nothing. */
+  readonly validateOnly: boolean
 }

@@ -1,6 +1,6 @@
 import type { Layer } from "effect"
 import type { ConfigurationError } from "../domain/Errors.js"
-import type { AppConfig } from "../services/AppConfig.js"
+import type { AppConfig, TelemetrySettings } from "../services/AppConfig.js"
 
 /**
  * The implementations the program runs with. The entry point passes the live ones; tests and
@@ -11,4 +11,6 @@ export interface Wiring {
   readonly config: Layer.Layer<AppConfig, ConfigurationError>
   /** Where finished log lines go; stderr when absent. */
   readonly writeLog?: (line: string) => void
+  /** Where a command's spans go once settings are known; they stay in the process when absent. */
+  readonly tracing?: (settings: TelemetrySettings) => Layer.Layer<never>
 }

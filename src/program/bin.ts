@@ -2,8 +2,10 @@
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
+import { tracingLayer } from "../layers/Tracing.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { makeCli } from "./Cli.js"
+import { VERSION } from "./Version.js"
 import type { Wiring } from "./Wiring.js"
 
 /** The live implementations: settings from the environment over `config.env` in the working directory. */
@@ -12,6 +14,7 @@ const live: Wiring = {
     Layer.provide(PlatformConfigProvider.layerDotEnvAdd(process.env.CONFIG_FILE ?? "config.env")),
     Layer.provide(NodeFileSystem.layer),
   ),
+  tracing: (telemetry) => tracingLayer(telemetry, VERSION),
 }
 
 makeCli(live)(process.argv).pipe(

@@ -1,5 +1,6 @@
 import { ConfigProvider, Context, Cron, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
 import type { ConfigurationError } from "../domain/Errors.js"
+import { parseOtlpHeaders } from "../domain/OtlpHeaders.js"
 import type { Week } from "../domain/Week.js"
 import { parseWeek } from "../domain/Week.js"
 import type { Locations } from "../domain/WeekPaths.js"
@@ -71,6 +72,8 @@ export interface ScheduleSettings {
 
 export interface TelemetrySettings {
   readonly otlpEndpoint: Option.Option<string>
+  /** OTEL_EXPORTER_OTLP_HEADERS, e.g. a collector's API key: validated, a secret as a whole. */
+  readonly otlpHeaders: Option.Option<Redacted.Redacted>
   readonly serviceName: string
 }
 
@@ -213,6 +216,11 @@ const schedule = Effect.flatMap(
 
 const telemetry = R.all({
   otlpEndpoint: R.optionalUrl("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  otlpHeaders: Effect.flatMap(R.secret("OTEL_EXPORTER_OTLP_HEADERS"), (headers) =>
+    Option.isSome(headers) && parseOtlpHeaders(Redacted.value(headers.value)) === undefined
+      ? Effect.fail(R.invalid("OTEL_EXPORTER_OTLP_HEADERS", "must be key=value pairs separated by commas"))
+      : Effect.succeed(headers),
+  ),
   serviceName: R.text("OTEL_SERVICE_NAME", "reverse-etl"),
 })
 
@@ -258,4 +266,12 @@ export const secretValues = (settings: Settings): ReadonlyArray<string> =>
     settings.salesforce.securityToken,
     settings.salesforce.accessToken,
     settings.salesforce.clientSecret,
-  ].flatMap((secret) => (Option.isSome(secret) ? [Redacted.value(secret.value)] : []))
+    settings.telemetry.otlpHeaders,
+  ]
+    .flatMap((secret) => (Option.isSome(secret) ? [Redacted.value(secret.value)] : []))
+    .concat(
+      Option.match(settings.telemetry.otlpHeaders, {
+        onNone: () => [],
+        onSome: (headers) => Object.values(parseOtlpHeaders(Redacted.value(headers)) ?? {}),
+      }),
+    )
