@@ -2,6 +2,7 @@
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
+import { lakeFromSettings } from "../layers/LakeFromSettings.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { makeCli } from "./Cli.js"
 import type { Wiring } from "./Wiring.js"
@@ -12,6 +13,7 @@ const live: Wiring = {
     Layer.provide(PlatformConfigProvider.layerDotEnvAdd(process.env.CONFIG_FILE ?? "config.env")),
     Layer.provide(NodeFileSystem.layer),
   ),
+  lake: lakeFromSettings(),
 }
 
 makeCli(live)(process.argv).pipe(
