@@ -42,7 +42,8 @@ const under = (path: string, dir: string) => dir === "" || path.startsWith(`${di
  * The state of an ADLS Gen2 account with hierarchical namespace: file systems, their files and
  * directories, and appended data not flushed yet. Like the service, a file exists (empty) from
  * its creation; appended bytes become part of it only when a flush at the right position makes
- * them contiguous. Mutations run one at a time.
+ * them contiguous. Mutations run one at a time. Appended data waits for its flush in memory, in
+ * either storage mode.
  */
 export class AdlsStore {
   private readonly containers = new Map<string, Container>()

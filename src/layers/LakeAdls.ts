@@ -6,9 +6,9 @@ import type { DataLakeFileClient, StorageRetryOptions } from "@azure/storage-fil
 import { FileSystem } from "@effect/platform"
 import { Effect, Layer, Option, Ref, type Schedule } from "effect"
 import type { ConfigurationError } from "../domain/Errors.js"
-import { AzureStorageError } from "../domain/Errors.js"
+import { AzureStorageError, LocalStorageError } from "../domain/Errors.js"
 import { AppConfig } from "../services/AppConfig.js"
-import { atomicWrite, type FileFacts, fileFacts } from "../services/Files.js"
+import { atomicWrite, type FileFacts, fileFacts, localStorageError } from "../services/Files.js"
 import type { LakeError, LakeObject } from "../services/Lake.js"
 import {
   isStagingPath,
@@ -129,7 +129,14 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
     })
 
     /** One attempt: upload under a hidden name, check what the service holds, rename into place. */
-    const upload = (localFile: string, path: string, facts: FileFacts) => {
+    /** Size and modification time: the SDK reads the file itself, so a change while it does must be caught. */
+    const localVersion = (file: string) =>
+      fs.stat(file).pipe(
+        Effect.map((i) => `${i.size}@${Option.getOrUndefined(i.mtime)?.getTime()}`),
+        Effect.mapError(localStorageError("stat", file)),
+      )
+
+    const upload = (localFile: string, path: string, facts: FileFacts, version: string) => {
       const staging = stagingPath(path, randomUUID().slice(0, 8))
       const file = fileSystem.getFileClient(staging)
       return Effect.gen(function* () {
@@ -157,6 +164,12 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
             Option.getOrElse(stored, () => ({ sizeBytes: 0 })),
           )
         }
+        if ((yield* localVersion(localFile)) !== version) {
+          return yield* new LocalStorageError({
+            message: `${localFile} changed while it was uploaded to ${path}; nothing was put`,
+            details: { operation: "put", path: localFile, lakePath: path, reason: "ChangedDuringUpload" },
+          })
+        }
         yield* sdk("rename", path, (abortSignal) => file.move(path, { abortSignal }))
       }).pipe(
         Effect.onError(() =>
@@ -167,6 +180,7 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
 
     const put = Effect.fn("LakeAdls.put")(function* (localFile: string, path: string) {
       const p = yield* lakePath(path)
+      const version = yield* localVersion(localFile)
       const facts = { ...(yield* local(fileFacts(localFile))), path: p }
       const existing = yield* withRetry(head(p, fileSystem.getFileClient(p)))
       if (
@@ -177,7 +191,7 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
         yield* logSkipped(location, facts)
         return facts
       }
-      yield* withRetry(upload(localFile, p, facts))
+      yield* withRetry(upload(localFile, p, facts, version))
       yield* logWritten(location, facts, "File uploaded to ADLS successfully")
       return facts
     })

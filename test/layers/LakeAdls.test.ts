@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs"
+import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
@@ -156,6 +156,21 @@ describe("LakeAdls", () => {
       assert.strictEqual(facts.sha256, sha256(source.bytes))
       assert.strictEqual(emulator.count("append", 0), 1)
       assert.deepStrictEqual(emulator.files("lake"), [{ path: "r/f.bin", size: 10 * MiB }])
+    }).pipe(Effect.scoped),
+  )
+
+  it.live("puts nothing when the local file changes while it is uploaded", () =>
+    Effect.gen(function* () {
+      const source = localFile(tempDir(), "growing.ndjson", 2 * MiB)
+      const emulator = yield* adlsEmulator({
+        onRequest: (entry) => {
+          if (entry.operation === "append") appendFileSync(source.path, "one more line\n")
+        },
+      })
+      const error = yield* withLake(emulator, (lake) => Effect.flip(lake.put(source.path, "g/growing.ndjson")))
+      assert.strictEqual(error._tag, "LocalStorageError")
+      assert.strictEqual(error.details.reason, "ChangedDuringUpload")
+      assert.deepStrictEqual(emulator.files("lake"), [])
     }).pipe(Effect.scoped),
   )
 
