@@ -20,8 +20,11 @@ const logFailure =
  * exported when tracing is on (and flushed before this returns), and one error line if anything
  * fails. The error still fails the effect, so the process exits 1.
  */
+/** What running a command needs of the wiring: settings, where logs go, where spans go. */
+export type CommandWiring = Pick<Wiring, "config" | "writeLog" | "tracing">
+
 export const runCommand = <A, E, R, E2, RIn>(
-  wiring: Wiring,
+  wiring: CommandWiring,
   command: string,
   format: LogFormat,
   body: Effect.Effect<A, E, R | AppConfig>,

@@ -1,6 +1,8 @@
+import type { FileSystem } from "@effect/platform"
 import type { Layer } from "effect"
 import type { ConfigurationError } from "../domain/Errors.js"
 import type { AppConfig, TelemetrySettings } from "../services/AppConfig.js"
+import type { Lake } from "../services/Lake.js"
 
 /**
  * The implementations the program runs with. The entry point passes the live ones; tests and
@@ -9,6 +11,8 @@ import type { AppConfig, TelemetrySettings } from "../services/AppConfig.js"
 export interface Wiring {
   /** Settings: the environment over `config.env` in production, a map in tests. */
   readonly config: Layer.Layer<AppConfig, ConfigurationError>
+  /** The lake: ADLS Gen2 or a local directory, as the settings say; in memory in tests. */
+  readonly lake: Layer.Layer<Lake, ConfigurationError, AppConfig | FileSystem.FileSystem>
   /** Where finished log lines go; stderr when absent. */
   readonly writeLog?: (line: string) => void
   /** Where a command's spans go once settings are known; they stay in the process when absent. */

@@ -2,6 +2,7 @@
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
+import { lakeFromSettings } from "../layers/LakeFromSettings.js"
 import { tracingLayer } from "../layers/Tracing.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { makeCli } from "./Cli.js"
@@ -15,6 +16,7 @@ const live: Wiring = {
     Layer.provide(NodeFileSystem.layer),
   ),
   tracing: (telemetry) => tracingLayer(telemetry, VERSION),
+  lake: lakeFromSettings(),
 }
 
 makeCli(live)(process.argv).pipe(

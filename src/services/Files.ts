@@ -59,7 +59,9 @@ export const writeFileAtomic = (
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         const file = yield* fs.open(temp, { flag: "w" })
-        yield* file.writeAll(typeof data === "string" ? new TextEncoder().encode(data) : data)
+        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
+        // writeAll fails with WriteZero on an empty buffer: an empty file needs no write.
+        if (bytes.length > 0) yield* file.writeAll(bytes)
         yield* file.sync
       }),
     ).pipe(Effect.mapError(localStorageError("write", path))),

@@ -2,8 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { DataQualityError } from "../../src/domain/Errors.js"
 import { tracingLayer } from "../../src/layers/Tracing.js"
-import { runCommand } from "../../src/program/CommandRuntime.js"
-import type { Wiring } from "../../src/program/Wiring.js"
+import { type CommandWiring, runCommand } from "../../src/program/CommandRuntime.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
 import { operation } from "../../src/services/Operation.js"
 import { jsonLines, runCli } from "../support/cli.js"
@@ -12,7 +11,7 @@ import { attribute, type ExportedSpan, startCollector } from "../support/OtlpCol
 const withCollector = <A, E>(f: (collector: Awaited<ReturnType<typeof startCollector>>) => Effect.Effect<A, E>) =>
   Effect.acquireUseRelease(Effect.promise(startCollector), f, (collector) => Effect.promise(collector.close))
 
-const wiringFor = (values: Record<string, string>, lines: Array<string>): Wiring => ({
+const wiringFor = (values: Record<string, string>, lines: Array<string>): CommandWiring => ({
   config: AppConfig.fromMap(values),
   writeLog: (line) => void lines.push(line),
   tracing: (telemetry) => tracingLayer(telemetry, "9.9.9"),

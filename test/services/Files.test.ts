@@ -43,6 +43,14 @@ describe("Files", () => {
     }).pipe(Effect.provide(NodeFileSystem.layer)),
   )
 
+  it.effect("writes an empty file", () =>
+    Effect.gen(function* () {
+      const root = dir()
+      yield* writeFileAtomic(`${root}/empty.jsonl`, "")
+      assert.strictEqual(readFileSync(`${root}/empty.jsonl`, "utf8"), "")
+    }).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+
   it.effect("reports size and SHA-256", () =>
     Effect.gen(function* () {
       const root = dir()

@@ -1,0 +1,61 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Fiber, Ref, TestClock } from "effect"
+import { AuthenticationError, AzureStorageError } from "../../src/domain/Errors.js"
+import { isStagingPath, lakePrefix, lakeRetry, stagingPath } from "../../src/services/Lake.js"
+
+const busy = new AzureStorageError({ message: "503", details: { transient: true } })
+
+describe("Lake", () => {
+  it.effect("retries a transient failure after 1, 2, 4 and 8 seconds, then gives up", () =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const fiber = yield* Ref.update(attempts, (n) => n + 1).pipe(
+        Effect.zipRight(Effect.fail(busy)),
+        Effect.retry(lakeRetry),
+        Effect.either,
+        Effect.fork,
+      )
+      const seen: Array<number> = []
+      for (const seconds of [0, 1, 2, 4, 8]) {
+        yield* TestClock.adjust(`${seconds} seconds`)
+        seen.push(yield* Ref.get(attempts))
+      }
+      assert.deepStrictEqual(seen, [1, 2, 3, 4, 5])
+      assert.isTrue(Either.isLeft(yield* Fiber.join(fiber)))
+    }),
+  )
+
+  it.effect("does not retry an authentication failure or a mismatch", () =>
+    Effect.gen(function* () {
+      for (const error of [
+        new AuthenticationError({ message: "403" }),
+        new AzureStorageError({ message: "mismatch", details: { transient: false } }),
+      ]) {
+        const attempts = yield* Ref.make(0)
+        yield* Ref.update(attempts, (n) => n + 1).pipe(
+          Effect.zipRight(Effect.fail(error)),
+          Effect.retry(lakeRetry),
+          Effect.ignore,
+        )
+        assert.strictEqual(yield* Ref.get(attempts), 1)
+      }
+    }),
+  )
+
+  it("names the staging file of a put after its target, hidden, and recognises it", () => {
+    const staging = stagingPath("reverse_etl/week_start=2019-12-01/events.parquet", "1a2b3c4d")
+    assert.strictEqual(staging, "reverse_etl/week_start=2019-12-01/.events.parquet.tmp-1a2b3c4d")
+    assert.isTrue(isStagingPath(staging))
+    assert.isTrue(isStagingPath(stagingPath("top.bin", "x1")))
+    assert.isFalse(isStagingPath("reverse_etl/week_start=2019-12-01/events.parquet"))
+  })
+
+  it.effect("takes '' as the whole lake and refuses a prefix that leaves it", () =>
+    Effect.gen(function* () {
+      assert.strictEqual(yield* lakePrefix(""), "")
+      assert.strictEqual(yield* lakePrefix("a/b/"), "a/b")
+      const error = yield* Effect.flip(lakePrefix("a/../b"))
+      assert.include(error.message, "lake prefix")
+    }),
+  )
+})
