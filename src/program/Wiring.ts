@@ -1,6 +1,8 @@
 import type { Layer } from "effect"
-import type { ConfigurationError } from "../domain/Errors.js"
+import type { ConfigurationError, WarehouseError } from "../domain/Errors.js"
 import type { AppConfig } from "../services/AppConfig.js"
+import type { StateStore } from "../services/StateStore.js"
+import type { Warehouse } from "../services/Warehouse.js"
 
 /**
  * The implementations the program runs with. The entry point passes the live ones; tests and
@@ -9,6 +11,10 @@ import type { AppConfig } from "../services/AppConfig.js"
 export interface Wiring {
   /** Settings: the environment over `config.env` in production, a map in tests. */
   readonly config: Layer.Layer<AppConfig, ConfigurationError>
+  /** The warehouse the settings choose: Azure SQL (WAREHOUSE=mssql) or SQLite at SQLITE_PATH. */
+  readonly warehouse: Layer.Layer<Warehouse, WarehouseError | ConfigurationError, AppConfig>
+  /** The checkpoint mirror and the pending-update queue under STATE_DIR. */
+  readonly stateStore: Layer.Layer<StateStore, never, AppConfig>
   /** Where finished log lines go; stderr when absent. */
   readonly writeLog?: (line: string) => void
 }

@@ -2,6 +2,8 @@
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
+import { StateStoreFs } from "../layers/StateStoreFs.js"
+import { WarehouseLive } from "../layers/WarehouseLive.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { makeCli } from "./Cli.js"
 import type { Wiring } from "./Wiring.js"
@@ -12,6 +14,8 @@ const live: Wiring = {
     Layer.provide(PlatformConfigProvider.layerDotEnvAdd(process.env.CONFIG_FILE ?? "config.env")),
     Layer.provide(NodeFileSystem.layer),
   ),
+  warehouse: WarehouseLive.pipe(Layer.provide(NodeFileSystem.layer)),
+  stateStore: StateStoreFs.pipe(Layer.provide(NodeFileSystem.layer)),
 }
 
 makeCli(live)(process.argv).pipe(

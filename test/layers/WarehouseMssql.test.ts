@@ -1,0 +1,396 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
+import type { RunFinish } from "../../src/domain/AuditRecords.js"
+import { mssqlClientConfig, SAFE_PARAMETER_TYPES } from "../../src/layers/SqlClientMssql.js"
+import { VIEW_COLUMNS } from "../../src/layers/WarehouseExport.js"
+import { WarehouseSql } from "../../src/layers/WarehouseSql.js"
+import type { WarehouseSettings } from "../../src/services/AppConfig.js"
+import { Warehouse } from "../../src/services/Warehouse.js"
+import { isMssqlParam, type Recorded, type Responder, recordingMssqlClient } from "../support/RecordingSqlClient.js"
+import { eventRow, micros, WEEK } from "../support/warehouse.js"
+
+const SQLITE_ISMS = [/\bAUTOINCREMENT\b/i, /\bLIMIT\b/, /\bRETURNING\b/, /\bON CONFLICT\b/, /\|\|/, /strftime/, /"/]
+
+/** What T-SQL needs of any statement we send, whatever it does. */
+const assertTsqlShape = ({ sql, params }: Recorded) => {
+  for (const pattern of SQLITE_ISMS) assert.notMatch(sql, pattern, `SQLite syntax in: ${sql}`)
+  assert.notInclude(sql, "?", `positional placeholder in: ${sql}`)
+  const withoutStrings = sql.replace(/N?'(?:[^']|'')*'/g, "''")
+  let depth = 0
+  for (const c of withoutStrings) {
+    depth += c === "(" ? 1 : c === ")" ? -1 : 0
+    assert.isAtLeast(depth, 0, `unbalanced parentheses in: ${sql}`)
+  }
+  assert.strictEqual(depth, 0, `unbalanced parentheses in: ${sql}`)
+  assert.strictEqual((sql.match(/'/g) ?? []).length % 2, 0, `unbalanced quotes in: ${sql}`)
+  const placeholders = [...sql.matchAll(/@(\d+)\b/g)].map((m) => Number(m[1]))
+  assert.deepStrictEqual(
+    [...new Set(placeholders)].sort((a, b) => a - b),
+    Array.from({ length: params.length }, (_, i) => i + 1),
+    `placeholders do not match the ${params.length} parameters of: ${sql.slice(0, 200)}`,
+  )
+  assert.isAtMost(params.length, 2100, "SQL Server refuses more than 2,100 parameters")
+  // Every table and view we touch is schema-qualified.
+  for (const m of sql.matchAll(/\b(?:FROM|INTO|UPDATE|MERGE|JOIN|TABLE|VIEW|ON)\s+(\[?\w+\]?(?:\.\[?\w+\]?)?)/gi)) {
+    const name = m[1] as string
+    if (/^(pipeline_|ecom_events|vw_salesforce|effect_sql)/i.test(name.replace(/[[\]]/g, ""))) {
+      assert.fail(`${name} is not qualified with dbo in: ${sql}`)
+    }
+  }
+}
+
+/** Our own statements bind every value with an explicit type; the driver's defaults are never used. */
+const assertTyped = ({ sql, params }: Recorded) => {
+  if (sql.includes("effect_sql_migrations")) return
+  for (const param of params) assert.isTrue(isMssqlParam(param), `untyped parameter ${String(param)} in: ${sql}`)
+}
+
+const typeNames = (params: ReadonlyArray<unknown>) => params.map((p) => (isMssqlParam(p) ? p.i0.name : typeof p))
+
+const run = <A, E>(self: Effect.Effect<A, E, Warehouse>, respond?: Responder) =>
+  Effect.suspend(() => {
+    const log: Array<Recorded> = []
+    return self.pipe(
+      Effect.either,
+      Effect.provide(WarehouseSql({ exportPageSize: 2 }).pipe(Layer.provide(recordingMssqlClient(log, respond)))),
+      Effect.map((result) => ({ result, log })),
+    )
+  })
+
+const checkpointRow = {
+  next_week_start: new Date("2019-12-08T00:00:00Z"),
+  next_week_end: new Date("2019-12-14T00:00:00Z"),
+  updated_at: new Date("2019-12-08T07:00:00Z"),
+}
+
+const finish: RunFinish = {
+  runId: "run-1",
+  status: "SUCCESS",
+  metrics: {
+    rows_fetched: 3_000_000_000,
+    rows_output: 2_999_999_990,
+    rows_rejected: 10,
+    reject_rate_pct: 0.0000003,
+    reject_threshold_pct: 5,
+  },
+  finishedAt: new Date("2019-12-08T06:10:00.123Z"),
+  outputPath: "data/raw_events/week_start=2019-12-01/week_end=2019-12-07/events.parquet",
+  rejectsPath: null,
+  errorType: null,
+  errorMessage: null,
+}
+
+describe("SQL warehouse on SQL Server (statements rendered by the MSSQL compiler, no server)", () => {
+  it.effect("migrates with T-SQL DDL under dbo, in a transaction", () =>
+    Effect.gen(function* () {
+      const { result, log } = yield* run(Effect.flatMap(Warehouse, (w) => w.migrate))
+      assert.deepStrictEqual(result, Either.right([{ id: 1, name: "core" }]))
+      for (const statement of log) assertTsqlShape(statement)
+      const sql = log.map((s) => s.sql)
+      assert.match(
+        sql[0] ?? "",
+        /^IF OBJECT_ID\(N'dbo\.effect_sql_migrations', N'U'\) IS NULL\s+CREATE TABLE \[dbo\]\.\[effect_sql_migrations\]/,
+      )
+      assert.strictEqual(sql[1], "BEGIN TRANSACTION")
+      assert.strictEqual(sql.at(-1), "COMMIT TRANSACTION")
+      const created = sql.flatMap((s) =>
+        [...s.matchAll(/^CREATE (?:CLUSTERED )?(TABLE|VIEW|INDEX) (\S+)(?: ON (\S+))?/gm)].map(
+          (m) => `${m[1]} ${m[3] ?? m[2]}`,
+        ),
+      )
+      assert.deepStrictEqual(created, [
+        "TABLE dbo.pipeline_checkpoint",
+        "TABLE dbo.pipeline_run",
+        "INDEX dbo.pipeline_run",
+        "TABLE dbo.pipeline_stage",
+        "TABLE dbo.ecom_events",
+        "INDEX dbo.ecom_events",
+        "VIEW dbo.vw_salesforce_customer_weekly_export",
+      ])
+      const events = sql.find((s) => s.startsWith("CREATE TABLE dbo.ecom_events")) ?? ""
+      for (const column of [
+        "event_time DATETIME2(6) NOT NULL",
+        "price FLOAT NULL",
+        "user_id NVARCHAR(100) NOT NULL",
+        "category_id NVARCHAR(100) NULL",
+        "batch_week_start DATE NOT NULL",
+        "ingested_at DATETIME2(6) NOT NULL",
+      ]) {
+        assert.include(events, column)
+      }
+      const view = sql.find((s) => s.startsWith("CREATE VIEW")) ?? ""
+      for (const column of VIEW_COLUMNS) assert.match(view, new RegExp(`(\\bAS |^\\s+)${column},?$`, "m"))
+      assert.include(view, "FROM dbo.ecom_events")
+      assert.include(view, "GROUP BY batch_week_start, user_id")
+      // The migrator records what it applied, with the driver's default types for its own columns.
+      const bookkeeping = log.find((s) => s.sql.startsWith("INSERT INTO [dbo].[effect_sql_migrations]"))
+      assert.deepStrictEqual(bookkeeping?.params, [1, "core"])
+    }),
+  )
+
+  it.effect(
+    "loads a week in batches of at most 2,100 parameters, every value typed: float prices, Unicode ids, datetime2(6)",
+    () =>
+      Effect.gen(function* () {
+        const rows = Array.from({ length: 400 }, (_, i) =>
+          eventRow({ event_time: micros("2019-12-02T10:00:00.123456Z") + i, price: i === 399 ? null : 1100.28 }),
+        )
+        const { result, log } = yield* run(
+          Effect.flatMap(Warehouse, (w) => w.loadWeek(WEEK, Stream.fromIterable(rows))),
+        )
+        assert.deepStrictEqual(result, Either.right(400))
+        for (const statement of log) {
+          assertTsqlShape(statement)
+          assertTyped(statement)
+        }
+        assert.deepStrictEqual(
+          log.map((s) => s.sql.split("\n")[0]?.slice(0, 40)),
+          [
+            "BEGIN TRANSACTION",
+            "DELETE FROM [dbo].[ecom_events] WHERE ba",
+            ...Array(3).fill("INSERT INTO [dbo].[ecom_events] ([event_"),
+            "COMMIT TRANSACTION",
+          ],
+        )
+        const [, del, ...inserts] = log
+        assert.deepStrictEqual(typeNames(del?.params ?? []), ["Date"])
+        const batchSizes = inserts.slice(0, 3).map((s) => s.params.length / 12)
+        assert.deepStrictEqual(batchSizes, [166, 166, 68])
+        const first = inserts[0]?.params ?? []
+        assert.deepStrictEqual(typeNames(first.slice(0, 12)), [
+          "DateTime2",
+          "NVarChar",
+          "NVarChar",
+          "NVarChar",
+          "NVarChar",
+          "NVarChar",
+          "Float",
+          "NVarChar",
+          "NVarChar",
+          "Date",
+          "Date",
+          "DateTime2",
+        ])
+        const [eventTime, , productId, categoryId, , , price, userId] = first.filter(isMssqlParam)
+        assert.strictEqual(price?.i1, 1100.28)
+        assert.strictEqual(userId?.i1, "5200000000000000001")
+        assert.strictEqual(categoryId?.i1, "2053013555631882655")
+        assert.strictEqual(productId?.i2.length, 4000)
+        assert.strictEqual(eventTime?.i2.scale, 6)
+        const time = eventTime?.i1 as Date & { nanosecondDelta: number }
+        assert.strictEqual(time.toISOString(), "2019-12-02T10:00:00.123Z")
+        // tedious writes datetime2(6) as milliseconds × 10³ + nanosecondDelta (seconds) × 10⁶.
+        assert.strictEqual(Math.round(time.getTime() * 1000 + time.nanosecondDelta * 1e6), rows[0]?.event_time)
+        const lastPrice = inserts[2]?.params.filter(isMssqlParam)[6 + 67 * 12]
+        assert.deepStrictEqual([lastPrice?.i0.name, lastPrice?.i1], ["Float", null])
+      }),
+  )
+
+  it.effect("rolls the transaction back when the stream fails", () =>
+    Effect.gen(function* () {
+      const { result, log } = yield* run(
+        Effect.flatMap(Warehouse, (w) =>
+          w.loadWeek(WEEK, Stream.concat(Stream.make(eventRow()), Stream.fail("boom" as const))),
+        ),
+      )
+      assert.deepStrictEqual(result, Either.left("boom" as const))
+      assert.strictEqual(log.at(-1)?.sql, "ROLLBACK TRANSACTION")
+      assert.isFalse(log.some((s) => s.sql.startsWith("COMMIT")))
+    }),
+  )
+
+  it.effect(
+    "advances the checkpoint with one MERGE that never moves it back, and reads dates as tedious returns them",
+    () =>
+      Effect.gen(function* () {
+        const { result, log } = yield* run(
+          Effect.gen(function* () {
+            const warehouse = yield* Warehouse
+            const next = yield* warehouse.advanceCheckpoint(WEEK)
+            return { next, read: yield* warehouse.readCheckpoint }
+          }),
+          (sql) => (sql.startsWith("SELECT next_week_start") ? [checkpointRow] : []),
+        )
+        for (const statement of log) {
+          assertTsqlShape(statement)
+          assertTyped(statement)
+        }
+        assert.isTrue(Either.isRight(result))
+        if (Either.isRight(result)) {
+          assert.strictEqual(result.right.next.toString(), "2019-12-08..2019-12-14")
+          assert.isTrue(Option.isSome(result.right.read))
+          assert.deepStrictEqual(
+            Option.map(result.right.read, (c) => [c.next.toString(), c.updatedAt.toISOString()]),
+            Option.some(["2019-12-08..2019-12-14", "2019-12-08T07:00:00.000Z"]),
+          )
+        }
+        const merge = log[0]
+        assert.match(merge?.sql ?? "", /^MERGE \[dbo\]\.\[pipeline_checkpoint\] WITH \(HOLDLOCK\) AS target/)
+        assert.match(merge?.sql ?? "", /WHEN MATCHED AND target\.next_week_start < @1 THEN/)
+        assert.isTrue(merge?.sql.endsWith(";"), "MERGE must end with a semicolon")
+        assert.deepStrictEqual(typeNames(merge?.params ?? []), [
+          "Date",
+          "Date",
+          "Date",
+          "DateTime2",
+          "Date",
+          "Date",
+          "DateTime2",
+        ])
+      }),
+  )
+
+  it.effect("writes runs and stages idempotently with typed values; finishing reads OUTPUT INSERTED", () =>
+    Effect.gen(function* () {
+      const { result, log } = yield* run(
+        Effect.gen(function* () {
+          const warehouse = yield* Warehouse
+          yield* warehouse.startRun({ runId: "run-1", correlationId: "corr", week: WEEK, startedAt: new Date() })
+          yield* warehouse.startStage({ runId: "run-1", stage: "load", startedAt: new Date() })
+          yield* warehouse.finishStage({
+            runId: "run-1",
+            stage: "load",
+            status: "SUCCESS",
+            finishedAt: new Date(),
+            rowsIn: 5,
+            rowsOut: 5,
+            errorType: null,
+            errorMessage: null,
+          })
+          yield* warehouse.finishRun(finish)
+        }),
+        (sql) => (sql.includes("OUTPUT INSERTED.run_id") ? [{ run_id: "run-1" }] : []),
+      )
+      assert.deepStrictEqual(result, Either.right(undefined))
+      for (const statement of log) {
+        assertTsqlShape(statement)
+        assertTyped(statement)
+      }
+      const [startRun, startStage, finishStage, finishRun] = log
+      assert.match(
+        startRun?.sql ?? "",
+        /^INSERT INTO \[dbo\]\.\[pipeline_run\][\s\S]*WHERE NOT EXISTS \(SELECT 1 FROM \[dbo\]\.\[pipeline_run\] WITH \(UPDLOCK, HOLDLOCK\)/,
+      )
+      assert.match(startStage?.sql ?? "", /^MERGE \[dbo\]\.\[pipeline_stage\][\s\S]*;$/)
+      assert.match(
+        finishStage?.sql ?? "",
+        /^UPDATE \[dbo\]\.\[pipeline_stage\] SET [\s\S]* OUTPUT INSERTED\.run_id\nWHERE run_id = @\d+ AND stage = @\d+$/,
+      )
+      assert.match(
+        finishRun?.sql ?? "",
+        /^UPDATE \[dbo\]\.\[pipeline_run\] SET [\s\S]* OUTPUT INSERTED\.run_id\nWHERE run_id = @\d+$/,
+      )
+      assert.deepStrictEqual(typeNames(finishRun?.params ?? []), [
+        "NVarChar",
+        "BigInt",
+        "BigInt",
+        "BigInt",
+        "Float",
+        "Float",
+        "DateTime2",
+        "NVarChar",
+        "NVarChar",
+        "NVarChar",
+        "NVarChar",
+        "NVarChar",
+      ])
+      const values = (finishRun?.params ?? []).filter(isMssqlParam).map((p) => p.i1)
+      assert.strictEqual(values[1], 3_000_000_000)
+      assert.strictEqual(values[4], 0.0000003)
+      assert.strictEqual(values[8], null)
+    }),
+  )
+
+  it.effect("fails finishRun when OUTPUT returns no row: the run was never started", () =>
+    Effect.gen(function* () {
+      const { result } = yield* run(Effect.flatMap(Warehouse, (w) => w.finishRun(finish)))
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) assert.strictEqual(result.left.details.reason, "not started")
+    }),
+  )
+
+  it.effect("pages the export view by keyset with TOP, mapping SQL Server dates to the sync's strings", () =>
+    Effect.gen(function* () {
+      const viewRow = (user_id: string) => ({
+        external_signal_id: `${user_id}:2019-12-01`,
+        user_id,
+        week_start: new Date("2019-12-01T00:00:00Z"),
+        week_end: new Date("2019-12-07T00:00:00Z"),
+        event_count: 3,
+        view_count: 1,
+        cart_count: 1,
+        remove_from_cart_count: 0,
+        purchase_count: 1,
+        purchase_revenue: 1100.28,
+        session_count: 1,
+        product_count: 2,
+        first_event_at: "2019-12-01T00:00:03.000000Z",
+        last_event_at: "2019-12-02T00:00:00.000001Z",
+      })
+      const pages = [[viewRow("u1"), viewRow("u2")], [viewRow("u3")]]
+      const { result, log } = yield* run(
+        Effect.flatMap(Warehouse, (w) => Stream.runCollect(w.exportRows(WEEK))),
+        () => pages.shift() ?? [],
+      )
+      for (const statement of log) {
+        assertTsqlShape(statement)
+        assertTyped(statement)
+      }
+      assert.strictEqual(log.length, 2)
+      assert.match(
+        log[0]?.sql ?? "",
+        /^SELECT TOP \(@1\) external_signal_id, [\w, ]+ FROM \[dbo\]\.\[vw_salesforce_customer_weekly_export\]\nWHERE week_start = @2 AND week_end = @3\nORDER BY user_id$/,
+      )
+      assert.match(log[1]?.sql ?? "", /WHERE week_start = @2 AND week_end = @3 AND user_id > @4\nORDER BY user_id$/)
+      assert.deepStrictEqual(typeNames(log[1]?.params ?? []), ["Int", "Date", "Date", "NVarChar"])
+      assert.strictEqual(log[1]?.params.filter(isMssqlParam)[3]?.i1, "u2")
+      const rows = Either.isRight(result) ? Chunk.toReadonlyArray(result.right) : []
+      assert.deepStrictEqual(
+        rows.map((r) => [r.user_id, r.week_start, r.week_end, r.purchase_revenue]),
+        [
+          ["u1", "2019-12-01", "2019-12-07", 1100.28],
+          ["u2", "2019-12-01", "2019-12-07", 1100.28],
+          ["u3", "2019-12-01", "2019-12-07", 1100.28],
+        ],
+      )
+    }),
+  )
+
+  it.effect("connects encrypted, with SQL authentication or an Entra ID token when no user is set", () =>
+    Effect.gen(function* () {
+      const base: WarehouseSettings = {
+        kind: "mssql",
+        sqlitePath: "unused",
+        server: Option.some("retl.database.windows.net"),
+        port: 1433,
+        database: Option.some("retl"),
+        username: Option.none(),
+        password: Option.none(),
+      }
+      const entra = yield* mssqlClientConfig(base)
+      assert.deepInclude(entra, {
+        server: "retl.database.windows.net",
+        database: "retl",
+        port: 1433,
+        encrypt: true,
+        trustServer: false,
+        authType: "azure-active-directory-default",
+      })
+      assert.isUndefined(entra.username)
+      const sqlAuth = yield* mssqlClientConfig({
+        ...base,
+        username: Option.some("etl"),
+        password: Option.some(Redacted.make("s3cret!")),
+      })
+      assert.deepInclude(sqlAuth, { authType: "default", username: "etl", encrypt: true })
+      assert.isTrue(Redacted.isRedacted(sqlAuth.password))
+      assert.notInclude(JSON.stringify(sqlAuth), "s3cret!")
+      assert.deepStrictEqual(
+        [SAFE_PARAMETER_TYPES.number.name, SAFE_PARAMETER_TYPES.string.name, SAFE_PARAMETER_TYPES.Date.name],
+        ["Float", "NVarChar", "DateTime2"],
+      )
+      const missing = yield* Effect.flip(mssqlClientConfig({ ...base, server: Option.none() }))
+      assert.strictEqual(missing.details.setting, "AZURE_SQL_SERVER")
+    }),
+  )
+})
