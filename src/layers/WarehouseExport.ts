@@ -38,34 +38,59 @@ const badColumn = (week: Week, column: string, value: unknown) =>
 const numberOf = (value: unknown): number | undefined =>
   typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : undefined
 
-/** One view row as the sync receives it; SQL Server's `date` columns arrive as Dates, SQLite's as text. */
-const toMetrics = (week: Week, row: Row): Effect.Effect<CustomerWeeklyMetrics, WarehouseError> => {
-  const text = (column: string) => {
-    const value = column === "week_start" || column === "week_end" ? isoDateOf(row[column]) : row[column]
-    return typeof value === "string" ? Effect.succeed(value) : Effect.fail(badColumn(week, column, row[column]))
+class BadColumn {
+  constructor(
+    readonly column: string,
+    readonly value: unknown,
+  ) {}
+}
+
+const text = (row: Row, column: string): string => {
+  const value = column === "week_start" || column === "week_end" ? isoDateOf(row[column]) : row[column]
+  if (typeof value !== "string") throw new BadColumn(column, row[column])
+  return value
+}
+
+const nullableText = (row: Row, column: string): string | null =>
+  row[column] === null || row[column] === undefined ? null : text(row, column)
+
+const number = (row: Row, column: string): number => {
+  const value = numberOf(row[column])
+  if (value === undefined) throw new BadColumn(column, row[column])
+  return value
+}
+
+/**
+ * One view row as the sync receives it; SQL Server's `date` columns arrive as Dates, SQLite's as
+ * text. Plain code rather than an Effect per column: it runs for every customer of the week.
+ */
+const toMetrics = (row: Row): CustomerWeeklyMetrics => ({
+  external_signal_id: text(row, "external_signal_id"),
+  user_id: text(row, "user_id"),
+  week_start: text(row, "week_start"),
+  week_end: text(row, "week_end"),
+  event_count: number(row, "event_count"),
+  view_count: number(row, "view_count"),
+  cart_count: number(row, "cart_count"),
+  remove_from_cart_count: number(row, "remove_from_cart_count"),
+  purchase_count: number(row, "purchase_count"),
+  purchase_revenue: number(row, "purchase_revenue"),
+  session_count: number(row, "session_count"),
+  product_count: number(row, "product_count"),
+  first_event_at: nullableText(row, "first_event_at"),
+  last_event_at: nullableText(row, "last_event_at"),
+})
+
+const decodePage = (
+  week: Week,
+  rows: ReadonlyArray<Row>,
+): Effect.Effect<Array<CustomerWeeklyMetrics>, WarehouseError> => {
+  try {
+    return Effect.succeed(rows.map(toMetrics))
+  } catch (error) {
+    if (error instanceof BadColumn) return Effect.fail(badColumn(week, error.column, error.value))
+    throw error
   }
-  const nullableText = (column: string) =>
-    row[column] === null || row[column] === undefined ? Effect.succeed(null) : text(column)
-  const number = (column: string) => {
-    const value = numberOf(row[column])
-    return value === undefined ? Effect.fail(badColumn(week, column, row[column])) : Effect.succeed(value)
-  }
-  return Effect.all({
-    external_signal_id: text("external_signal_id"),
-    user_id: text("user_id"),
-    week_start: text("week_start"),
-    week_end: text("week_end"),
-    event_count: number("event_count"),
-    view_count: number("view_count"),
-    cart_count: number("cart_count"),
-    remove_from_cart_count: number("remove_from_cart_count"),
-    purchase_count: number("purchase_count"),
-    purchase_revenue: number("purchase_revenue"),
-    session_count: number("session_count"),
-    product_count: number("product_count"),
-    first_event_at: nullableText("first_event_at"),
-    last_event_at: nullableText("last_event_at"),
-  })
 }
 
 /**
@@ -86,14 +111,11 @@ export const makeExportRows = (ctx: SqlContext, pageSize: number) => {
     rows.pipe(
       Effect.retry(warehouseRetry),
       Effect.flatMap((rows) =>
-        Effect.map(
-          Effect.forEach(rows, (row) => toMetrics(week, row)),
-          (metrics) => {
-            const last = rows[rows.length - 1]
-            const more = rows.length === pageSize && last !== undefined
-            return [Chunk.unsafeFromArray(metrics), more ? Option.some(next(last)) : Option.none()] as const
-          },
-        ),
+        Effect.map(decodePage(week, rows), (metrics) => {
+          const last = rows[rows.length - 1]
+          const more = rows.length === pageSize && last !== undefined
+          return [Chunk.unsafeFromArray(metrics), more ? Option.some(next(last)) : Option.none()] as const
+        }),
       ),
     )
 

@@ -356,6 +356,27 @@ describe("SQL warehouse on SQL Server (statements rendered by the MSSQL compiler
     }),
   )
 
+  it.effect("fails the export naming the column when the view answers something unexpected", () =>
+    Effect.gen(function* () {
+      const { result } = yield* run(
+        Effect.flatMap(Warehouse, (w) => Stream.runCollect(w.exportRows(WEEK))),
+        () => [
+          {
+            external_signal_id: "u1:2019-12-01",
+            user_id: "u1",
+            week_start: "2019-12-01",
+            week_end: "2019-12-07",
+            event_count: "3",
+          },
+        ],
+      )
+      const error = Either.isLeft(result) ? result.left : undefined
+      assert.strictEqual(error?._tag, "WarehouseError")
+      assert.strictEqual(error?.details.column, "event_count")
+      assert.include(error?.message, 'event_count = "3"')
+    }),
+  )
+
   it.effect("connects encrypted, with SQL authentication or an Entra ID token when no user is set", () =>
     Effect.gen(function* () {
       const base: WarehouseSettings = {
