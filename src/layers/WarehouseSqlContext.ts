@@ -15,5 +15,6 @@ export interface SqlContext {
 export const makeSqlContext: Effect.Effect<SqlContext, never, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const dialect = yield* dialectOf(sql)
-  return { sql, dialect, binds: bindsFor(dialect), table: (name) => sql(tableName(dialect, name)) }
+  const binds = yield* bindsFor(dialect)
+  return { sql, dialect, binds, table: (name) => sql(tableName(dialect, name)) }
 })

@@ -44,9 +44,10 @@ export class Warehouse extends Context.Tag("retl/Warehouse")<
     readonly startStage: (stage: StageStart) => Effect.Effect<void, WarehouseError>
     readonly finishStage: (stage: StageFinish) => Effect.Effect<void, WarehouseError>
     /**
-     * Replaces the week's rows of `ecom_events` with `rows`, in one transaction, in batches:
-     * a failure anywhere (in the stream or the database) leaves the week as it was. Every row must
-     * belong to `week`. Answers the number of rows loaded.
+     * Replaces the week's rows of `ecom_events` (every row whose batch_week_start is `week.start`)
+     * with `rows`, in one transaction, in batches: a failure anywhere (in the stream or the
+     * database) leaves the week as it was. Every row must belong to `week`. Answers the number of
+     * rows loaded.
      */
     readonly loadWeek: <E>(week: Week, rows: Stream.Stream<EventRow, E>) => Effect.Effect<number, WarehouseError | E>
     /** The export view's rows for the week, one per customer, ordered by user id, streamed in pages. */
