@@ -2,11 +2,13 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { Layer } from "effect"
+import type { SqlClient } from "@effect/sql"
+import { Effect, Layer } from "effect"
 import type { EventRow } from "../../src/domain/OutputRows.js"
 import { parseWeek, type Week } from "../../src/domain/Week.js"
 import { SqlClientSqlite } from "../../src/layers/SqlClientSqlite.js"
 import { WarehouseSql, type WarehouseSqlOptions } from "../../src/layers/WarehouseSql.js"
+import { Warehouse } from "../../src/services/Warehouse.js"
 
 export const week = (start: string, end: string): Week => {
   const parsed = parseWeek(start, end)
@@ -43,3 +45,18 @@ export const tempDir = (prefix = "retl-wh-") => mkdtempSync(join(tmpdir(), prefi
 /** The SQL warehouse over a real SQLite database (a file or `:memory:`), its client exposed too. */
 export const sqliteWarehouse = (path: string, options: WarehouseSqlOptions = {}) =>
   WarehouseSql(options).pipe(Layer.provideMerge(SqlClientSqlite(path)), Layer.provide(NodeFileSystem.layer))
+
+/** Every suite of the SQL warehouse runs on both: a file in a fresh directory, and `:memory:`. */
+export const SQLITE_TARGETS: ReadonlyArray<readonly [string, () => string]> = [
+  ["a file", () => `${tempDir()}/nested/dir/warehouse.sqlite`],
+  ["memory", () => ":memory:"],
+]
+
+/** Runs `self` on a freshly migrated warehouse at `path`, with small pages and batches. */
+export const onMigratedSqlite =
+  (path: () => string) =>
+  <A, E>(self: Effect.Effect<A, E, Warehouse | SqlClient.SqlClient>) =>
+    Effect.gen(function* () {
+      yield* (yield* Warehouse).migrate
+      return yield* self
+    }).pipe(Effect.provide(sqliteWarehouse(path(), { exportPageSize: 3, insertBatchRows: 7 })))

@@ -1,61 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
+import { Chunk, Effect, Either, Option, Redacted, Stream } from "effect"
 import type { RunFinish } from "../../src/domain/AuditRecords.js"
 import { mssqlClientConfig, SAFE_PARAMETER_TYPES } from "../../src/layers/SqlClientMssql.js"
-import { VIEW_COLUMNS } from "../../src/layers/WarehouseExport.js"
-import { WarehouseSql } from "../../src/layers/WarehouseSql.js"
 import type { WarehouseSettings } from "../../src/services/AppConfig.js"
 import { Warehouse } from "../../src/services/Warehouse.js"
-import { isMssqlParam, type Recorded, type Responder, recordingMssqlClient } from "../support/RecordingSqlClient.js"
-import { eventRow, micros, WEEK } from "../support/warehouse.js"
-
-const SQLITE_ISMS = [/\bAUTOINCREMENT\b/i, /\bLIMIT\b/, /\bRETURNING\b/, /\bON CONFLICT\b/, /\|\|/, /strftime/, /"/]
-
-/** What T-SQL needs of any statement we send, whatever it does. */
-const assertTsqlShape = ({ sql, params }: Recorded) => {
-  for (const pattern of SQLITE_ISMS) assert.notMatch(sql, pattern, `SQLite syntax in: ${sql}`)
-  assert.notInclude(sql, "?", `positional placeholder in: ${sql}`)
-  const withoutStrings = sql.replace(/N?'(?:[^']|'')*'/g, "''")
-  let depth = 0
-  for (const c of withoutStrings) {
-    depth += c === "(" ? 1 : c === ")" ? -1 : 0
-    assert.isAtLeast(depth, 0, `unbalanced parentheses in: ${sql}`)
-  }
-  assert.strictEqual(depth, 0, `unbalanced parentheses in: ${sql}`)
-  assert.strictEqual((sql.match(/'/g) ?? []).length % 2, 0, `unbalanced quotes in: ${sql}`)
-  const placeholders = [...sql.matchAll(/@(\d+)\b/g)].map((m) => Number(m[1]))
-  assert.deepStrictEqual(
-    [...new Set(placeholders)].sort((a, b) => a - b),
-    Array.from({ length: params.length }, (_, i) => i + 1),
-    `placeholders do not match the ${params.length} parameters of: ${sql.slice(0, 200)}`,
-  )
-  assert.isAtMost(params.length, 2100, "SQL Server refuses more than 2,100 parameters")
-  // Every table and view we touch is schema-qualified.
-  for (const m of sql.matchAll(/\b(?:FROM|INTO|UPDATE|MERGE|JOIN|TABLE|VIEW|ON)\s+(\[?\w+\]?(?:\.\[?\w+\]?)?)/gi)) {
-    const name = m[1] as string
-    if (/^(pipeline_|ecom_events|vw_salesforce|effect_sql)/i.test(name.replace(/[[\]]/g, ""))) {
-      assert.fail(`${name} is not qualified with dbo in: ${sql}`)
-    }
-  }
-}
-
-/** Our own statements bind every value with an explicit type; the driver's defaults are never used. */
-const assertTyped = ({ sql, params }: Recorded) => {
-  if (sql.includes("effect_sql_migrations")) return
-  for (const param of params) assert.isTrue(isMssqlParam(param), `untyped parameter ${String(param)} in: ${sql}`)
-}
-
-const typeNames = (params: ReadonlyArray<unknown>) => params.map((p) => (isMssqlParam(p) ? p.i0.name : typeof p))
-
-const run = <A, E>(self: Effect.Effect<A, E, Warehouse>, respond?: Responder) =>
-  Effect.suspend(() => {
-    const log: Array<Recorded> = []
-    return self.pipe(
-      Effect.either,
-      Effect.provide(WarehouseSql({ exportPageSize: 2 }).pipe(Layer.provide(recordingMssqlClient(log, respond)))),
-      Effect.map((result) => ({ result, log })),
-    )
-  })
+import { isMssqlParam } from "../support/RecordingSqlClient.js"
+import { assertTsqlShape, assertTyped, runOnMssql as run, typeNames } from "../support/tsql.js"
+import { WEEK } from "../support/warehouse.js"
 
 const checkpointRow = {
   next_week_start: new Date("2019-12-08T00:00:00Z"),
@@ -80,125 +31,7 @@ const finish: RunFinish = {
   errorMessage: null,
 }
 
-describe("SQL warehouse on SQL Server (statements rendered by the MSSQL compiler, no server)", () => {
-  it.effect("migrates with T-SQL DDL under dbo, in a transaction", () =>
-    Effect.gen(function* () {
-      const { result, log } = yield* run(Effect.flatMap(Warehouse, (w) => w.migrate))
-      assert.deepStrictEqual(result, Either.right([{ id: 1, name: "core" }]))
-      for (const statement of log) assertTsqlShape(statement)
-      const sql = log.map((s) => s.sql)
-      assert.match(
-        sql[0] ?? "",
-        /^IF OBJECT_ID\(N'dbo\.effect_sql_migrations', N'U'\) IS NULL\s+CREATE TABLE \[dbo\]\.\[effect_sql_migrations\]/,
-      )
-      assert.strictEqual(sql[1], "BEGIN TRANSACTION")
-      assert.strictEqual(sql.at(-1), "COMMIT TRANSACTION")
-      const created = sql.flatMap((s) =>
-        [...s.matchAll(/^CREATE (?:CLUSTERED )?(TABLE|VIEW|INDEX) (\S+)(?: ON (\S+))?/gm)].map(
-          (m) => `${m[1]} ${m[3] ?? m[2]}`,
-        ),
-      )
-      assert.deepStrictEqual(created, [
-        "TABLE dbo.pipeline_checkpoint",
-        "TABLE dbo.pipeline_run",
-        "INDEX dbo.pipeline_run",
-        "TABLE dbo.pipeline_stage",
-        "TABLE dbo.ecom_events",
-        "INDEX dbo.ecom_events",
-        "VIEW dbo.vw_salesforce_customer_weekly_export",
-      ])
-      const events = sql.find((s) => s.startsWith("CREATE TABLE dbo.ecom_events")) ?? ""
-      for (const column of [
-        "event_time DATETIME2(6) NOT NULL",
-        "price FLOAT NULL",
-        "user_id NVARCHAR(100) NOT NULL",
-        "category_id NVARCHAR(100) NULL",
-        "batch_week_start DATE NOT NULL",
-        "ingested_at DATETIME2(6) NOT NULL",
-      ]) {
-        assert.include(events, column)
-      }
-      const view = sql.find((s) => s.startsWith("CREATE VIEW")) ?? ""
-      for (const column of VIEW_COLUMNS) assert.match(view, new RegExp(`(\\bAS |^\\s+)${column},?$`, "m"))
-      assert.include(view, "FROM dbo.ecom_events")
-      assert.include(view, "GROUP BY batch_week_start, user_id")
-      // The migrator records what it applied, with the driver's default types for its own columns.
-      const bookkeeping = log.find((s) => s.sql.startsWith("INSERT INTO [dbo].[effect_sql_migrations]"))
-      assert.deepStrictEqual(bookkeeping?.params, [1, "core"])
-    }),
-  )
-
-  it.effect(
-    "loads a week in batches of at most 2,100 parameters, every value typed: float prices, Unicode ids, datetime2(6)",
-    () =>
-      Effect.gen(function* () {
-        const rows = Array.from({ length: 400 }, (_, i) =>
-          eventRow({ event_time: micros("2019-12-02T10:00:00.123456Z") + i, price: i === 399 ? null : 1100.28 }),
-        )
-        const { result, log } = yield* run(
-          Effect.flatMap(Warehouse, (w) => w.loadWeek(WEEK, Stream.fromIterable(rows))),
-        )
-        assert.deepStrictEqual(result, Either.right(400))
-        for (const statement of log) {
-          assertTsqlShape(statement)
-          assertTyped(statement)
-        }
-        assert.deepStrictEqual(
-          log.map((s) => s.sql.split("\n")[0]?.slice(0, 40)),
-          [
-            "BEGIN TRANSACTION",
-            "DELETE FROM [dbo].[ecom_events] WHERE ba",
-            ...Array(3).fill("INSERT INTO [dbo].[ecom_events] ([event_"),
-            "COMMIT TRANSACTION",
-          ],
-        )
-        const [, del, ...inserts] = log
-        assert.deepStrictEqual(typeNames(del?.params ?? []), ["Date"])
-        const batchSizes = inserts.slice(0, 3).map((s) => s.params.length / 12)
-        assert.deepStrictEqual(batchSizes, [166, 166, 68])
-        const first = inserts[0]?.params ?? []
-        assert.deepStrictEqual(typeNames(first.slice(0, 12)), [
-          "DateTime2",
-          "NVarChar",
-          "NVarChar",
-          "NVarChar",
-          "NVarChar",
-          "NVarChar",
-          "Float",
-          "NVarChar",
-          "NVarChar",
-          "Date",
-          "Date",
-          "DateTime2",
-        ])
-        const [eventTime, , productId, categoryId, , , price, userId] = first.filter(isMssqlParam)
-        assert.strictEqual(price?.i1, 1100.28)
-        assert.strictEqual(userId?.i1, "5200000000000000001")
-        assert.strictEqual(categoryId?.i1, "2053013555631882655")
-        assert.strictEqual(productId?.i2.length, 4000)
-        assert.strictEqual(eventTime?.i2.scale, 6)
-        const time = eventTime?.i1 as Date & { nanosecondDelta: number }
-        assert.strictEqual(time.toISOString(), "2019-12-02T10:00:00.123Z")
-        // tedious writes datetime2(6) as milliseconds × 10³ + nanosecondDelta (seconds) × 10⁶.
-        assert.strictEqual(Math.round(time.getTime() * 1000 + time.nanosecondDelta * 1e6), rows[0]?.event_time)
-        const lastPrice = inserts[2]?.params.filter(isMssqlParam)[6 + 67 * 12]
-        assert.deepStrictEqual([lastPrice?.i0.name, lastPrice?.i1], ["Float", null])
-      }),
-  )
-
-  it.effect("rolls the transaction back when the stream fails", () =>
-    Effect.gen(function* () {
-      const { result, log } = yield* run(
-        Effect.flatMap(Warehouse, (w) =>
-          w.loadWeek(WEEK, Stream.concat(Stream.make(eventRow()), Stream.fail("boom" as const))),
-        ),
-      )
-      assert.deepStrictEqual(result, Either.left("boom" as const))
-      assert.strictEqual(log.at(-1)?.sql, "ROLLBACK TRANSACTION")
-      assert.isFalse(log.some((s) => s.sql.startsWith("COMMIT")))
-    }),
-  )
-
+describe("SQL warehouse on SQL Server: checkpoint, audit trail, export, connection (rendered, no server)", () => {
   it.effect(
     "advances the checkpoint with one MERGE that never moves it back, and reads dates as tedious returns them",
     () =>
