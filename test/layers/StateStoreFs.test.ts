@@ -55,18 +55,6 @@ describe("StateStore on the file system", () => {
     }),
   )
 
-  it.effect("keeps lines appended while a replay was running", () =>
-    Effect.gen(function* () {
-      const state = yield* store(tempDir("retl-state-"))
-      yield* state.appendPending("a")
-      yield* state.appendPending("b")
-      const read = yield* state.readPending
-      yield* state.appendPending("c (queued during the replay)")
-      yield* state.settlePending(read.length, ["b"])
-      assert.deepStrictEqual(yield* state.readPending, ["b", "c (queued during the replay)"])
-    }),
-  )
-
   it.effect("leaves a readable queue when the process dies between writing the temp file and renaming it", () =>
     Effect.gen(function* () {
       const dir = tempDir("retl-state-")
