@@ -16,21 +16,20 @@ export const PARAMETER_BUDGET = { mssql: 2000, sqlite: 32_766 } as const
 /** Rows per INSERT: as many as the budget allows, at most 1,000 (SQL Server's VALUES limit). */
 export const insertBatchRows = (budget: number): number => Math.min(1000, Math.floor(budget / EVENT_COLUMNS.length))
 
-const pushRow = (binds: Binds, row: EventRow, out: Array<unknown>): void => {
-  out.push(
-    binds.micros(row.event_time),
-    binds.text(row.event_type),
-    binds.text(row.product_id),
-    binds.text(row.category_id),
-    binds.text(row.category_code),
-    binds.text(row.brand),
-    binds.float(row.price),
-    binds.text(row.user_id),
-    binds.text(row.user_session),
-    binds.date(row.batch_week_start),
-    binds.date(row.batch_week_end),
-    binds.micros(row.ingested_at),
-  )
+/** Writes the row's values, in EVENT_COLUMNS order, into `out` from `at` (a preallocated batch). */
+const putRow = (binds: Binds, row: EventRow, out: Array<unknown>, at: number): void => {
+  out[at] = binds.micros(row.event_time)
+  out[at + 1] = binds.text(row.event_type)
+  out[at + 2] = binds.text(row.product_id)
+  out[at + 3] = binds.text(row.category_id)
+  out[at + 4] = binds.text(row.category_code)
+  out[at + 5] = binds.text(row.brand)
+  out[at + 6] = binds.float(row.price)
+  out[at + 7] = binds.text(row.user_id)
+  out[at + 8] = binds.text(row.user_session)
+  out[at + 9] = binds.date(row.batch_week_start)
+  out[at + 10] = binds.date(row.batch_week_end)
+  out[at + 11] = binds.micros(row.ingested_at)
 }
 
 const NULL_ROW = Object.fromEntries(EVENT_COLUMNS.map((column) => [column, null]))
@@ -64,12 +63,14 @@ export const makeLoadWeek = (ctx: SqlContext, batchRows: number) => {
   return <E>(week: Week, rows: Stream.Stream<EventRow, E>): Effect.Effect<number, WarehouseError | E> => {
     let loaded = 0
     const insertBatch = (chunk: Chunk.Chunk<EventRow>): Effect.Effect<unknown, WarehouseError | SqlError> => {
-      const params: Array<unknown> = []
+      const params = new Array<unknown>(chunk.length * EVENT_COLUMNS.length)
+      let at = 0
       for (const row of chunk) {
         if (row.batch_week_start !== week.start || row.batch_week_end !== week.end) {
           return Effect.fail(wrongWeek(week, row, loaded))
         }
-        pushRow(binds, row, params)
+        putRow(binds, row, params, at)
+        at += EVENT_COLUMNS.length
         loaded++
       }
       return sql.unsafe(insertText(chunk.length), params)
