@@ -1,4 +1,5 @@
 import { Migrator, SqlClient } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer, Option } from "effect"
 import { WarehouseError } from "../domain/Errors.js"
 import { Warehouse } from "../services/Warehouse.js"
@@ -7,7 +8,7 @@ import { makeAudit } from "./WarehouseAudit.js"
 import { makeExportRows } from "./WarehouseExport.js"
 import { insertBatchRows, makeLoadWeek, PARAMETER_BUDGET } from "./WarehouseLoad.js"
 import { makeSqlContext } from "./WarehouseSqlContext.js"
-import { mapSqlErrors } from "./WarehouseSqlErrors.js"
+import { describeSqlError, mapSqlErrors } from "./WarehouseSqlErrors.js"
 import { tableName } from "./WarehouseSqlTypes.js"
 
 export interface WarehouseSqlOptions {
@@ -25,8 +26,12 @@ const migrationFailed = (defect: unknown): Option.Option<Effect.Effect<never, Wa
     ? Option.some(
         Effect.fail(
           new WarehouseError({
-            message: `warehouse migrate failed: ${defect.message}${
-              defect.cause instanceof Error ? `: ${defect.cause.message}` : ""
+            message: `warehouse migrate failed: ${defect.message}: ${
+              defect.cause instanceof SqlError
+                ? describeSqlError(defect.cause)
+                : defect.cause instanceof Error
+                  ? defect.cause.message
+                  : String(defect.cause)
             }`,
             details: { operation: "migrate", reason: defect.reason },
           }),

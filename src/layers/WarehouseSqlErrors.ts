@@ -25,7 +25,8 @@ export const isTransientSqlError = (error: SqlError): boolean => {
   )
 }
 
-const describe = (error: SqlError): string => {
+/** The driver's own words for a SQL error, with a hint when the schema is missing. */
+export const describeSqlError = (error: SqlError): string => {
   const { message } = causeFields(error.cause)
   const detail = typeof message === "string" && message.length > 0 ? `: ${message}` : ""
   const missingSchema = /no such table|invalid object name/i.test(detail)
@@ -47,13 +48,13 @@ export const warehouseError =
   (operation: string, extra: Record<string, unknown> = {}) =>
   (error: SqlError): WarehouseError =>
     new WarehouseError({
-      message: `warehouse ${operation} failed: ${describe(error)}`,
+      message: `warehouse ${operation} failed: ${describeSqlError(error)}`,
       details: sqlDetails(error, operation, extra),
     })
 
 export const checkpointError = (error: SqlError): CheckpointError =>
   new CheckpointError({
-    message: `could not read the checkpoint: ${describe(error)}`,
+    message: `could not read the checkpoint: ${describeSqlError(error)}`,
     details: sqlDetails(error, "readCheckpoint", {}),
   })
 

@@ -136,4 +136,18 @@ describe.each(SQLITE_TARGETS)("SQL warehouse on SQLite (%s): schema, checkpoint,
       assert.strictEqual(checkpoint._tag, "CheckpointError")
     }).pipe(Effect.provide(sqliteWarehouse(path()))),
   )
+  it.effect("reports a migration that fails as a WarehouseError and applies none of it", () =>
+    Effect.gen(function* () {
+      const warehouse = yield* Warehouse
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`CREATE TABLE pipeline_run (made_by_hand TEXT)`
+      const error = yield* Effect.flip(warehouse.migrate)
+      assert.strictEqual(error._tag, "WarehouseError")
+      assert.strictEqual(error.details.operation, "migrate")
+      assert.include(error.message, 'Migration "1_core" failed')
+      assert.include(error.message, "table pipeline_run already exists")
+      assert.deepStrictEqual(yield* sql`SELECT * FROM effect_sql_migrations`, [])
+      assert.deepStrictEqual(yield* sql`SELECT name FROM sqlite_master WHERE name = 'pipeline_checkpoint'`, [])
+    }).pipe(Effect.provide(sqliteWarehouse(path()))),
+  )
 })
