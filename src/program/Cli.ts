@@ -1,5 +1,6 @@
 import { Command } from "@effect/cli"
 import { checkApiCommandOf } from "./CheckApiCommand.js"
+import { dbCommandOf } from "./DbCommand.js"
 import { runCommandOf } from "./RunCommand.js"
 import { serveAdlsCommandOf } from "./ServeAdlsCommand.js"
 import { VERSION } from "./Version.js"
@@ -9,7 +10,12 @@ import type { Wiring } from "./Wiring.js"
 export const makeCli = (wiring: Wiring) => {
   const root = Command.make("reverse-etl").pipe(
     Command.withDescription("Weekly reverse ETL: events API → Parquet → lake + warehouse → Salesforce"),
-    Command.withSubcommands([runCommandOf(wiring), checkApiCommandOf(wiring), serveAdlsCommandOf(wiring)]),
+    Command.withSubcommands([
+      runCommandOf(wiring),
+      checkApiCommandOf(wiring),
+      dbCommandOf(wiring),
+      serveAdlsCommandOf(wiring),
+    ]),
   )
   return Command.run(root, { name: "reverse-etl", version: VERSION })
 }

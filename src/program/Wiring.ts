@@ -1,8 +1,10 @@
 import type { FileSystem } from "@effect/platform"
 import type { Layer } from "effect"
-import type { ConfigurationError } from "../domain/Errors.js"
+import type { ConfigurationError, WarehouseError } from "../domain/Errors.js"
 import type { AppConfig, TelemetrySettings } from "../services/AppConfig.js"
 import type { Lake } from "../services/Lake.js"
+import type { StateStore } from "../services/StateStore.js"
+import type { Warehouse } from "../services/Warehouse.js"
 
 /**
  * The implementations the program runs with. The entry point passes the live ones; tests and
@@ -13,6 +15,10 @@ export interface Wiring {
   readonly config: Layer.Layer<AppConfig, ConfigurationError>
   /** The lake: ADLS Gen2 or a local directory, as the settings say; in memory in tests. */
   readonly lake: Layer.Layer<Lake, ConfigurationError, AppConfig | FileSystem.FileSystem>
+  /** The warehouse the settings choose: Azure SQL (WAREHOUSE=mssql) or SQLite at SQLITE_PATH. */
+  readonly warehouse: Layer.Layer<Warehouse, WarehouseError | ConfigurationError, AppConfig>
+  /** The checkpoint mirror and the pending-update queue under STATE_DIR. */
+  readonly stateStore: Layer.Layer<StateStore, never, AppConfig>
   /** Where finished log lines go; stderr when absent. */
   readonly writeLog?: (line: string) => void
   /** Where a command's spans go once settings are known; they stay in the process when absent. */

@@ -3,7 +3,9 @@ import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { lakeFromSettings } from "../layers/LakeFromSettings.js"
+import { StateStoreFs } from "../layers/StateStoreFs.js"
 import { tracingLayer } from "../layers/Tracing.js"
+import { WarehouseLive } from "../layers/WarehouseLive.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { makeCli } from "./Cli.js"
 import { VERSION } from "./Version.js"
@@ -17,6 +19,8 @@ const live: Wiring = {
   ),
   tracing: (telemetry) => tracingLayer(telemetry, VERSION),
   lake: lakeFromSettings(),
+  warehouse: WarehouseLive.pipe(Layer.provide(NodeFileSystem.layer)),
+  stateStore: StateStoreFs.pipe(Layer.provide(NodeFileSystem.layer)),
 }
 
 makeCli(live)(process.argv).pipe(

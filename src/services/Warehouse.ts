@@ -1,10 +1,12 @@
 import type { Effect, Option, Stream } from "effect"
 import { Context } from "effect"
+import type { RunFinish, RunStart, StageFinish, StageStart } from "../domain/AuditRecords.js"
 import type { CustomerWeeklyMetrics } from "../domain/CustomerMetrics.js"
 import type { CheckpointError, WarehouseError } from "../domain/Errors.js"
 import type { EventRow } from "../domain/OutputRows.js"
-import type { RunMetrics, RunStatus, StageName, StageStatus } from "../domain/RunStatus.js"
 import type { Week } from "../domain/Week.js"
+
+export type { RunFinish, RunStart, StageFinish, StageStart }
 
 /** Which week runs next, as `pipeline_checkpoint` holds it. */
 export interface Checkpoint {
@@ -12,60 +14,43 @@ export interface Checkpoint {
   readonly updatedAt: Date
 }
 
-export interface RunStart {
-  readonly runId: string
-  readonly correlationId: string
-  readonly week: Week
-  readonly startedAt: Date
-}
-
-export interface RunFinish {
-  readonly runId: string
-  readonly status: RunStatus
-  readonly metrics: RunMetrics
-  readonly finishedAt: Date
-  readonly outputPath: string | null
-  readonly rejectsPath: string | null
-  readonly errorType: string | null
-  readonly errorMessage: string | null
-}
-
-export interface StageStart {
-  readonly runId: string
-  readonly stage: StageName
-  readonly startedAt: Date
-}
-
-export interface StageFinish {
-  readonly runId: string
-  readonly stage: StageName
-  readonly status: StageStatus
-  readonly finishedAt: Date
-  readonly rowsIn: number | null
-  readonly rowsOut: number | null
-  readonly errorType: string | null
-  readonly errorMessage: string | null
+/** A migration the warehouse applied, e.g. `{ id: 1, name: "core" }` for `0001_core`. */
+export interface AppliedMigration {
+  readonly id: number
+  readonly name: string
 }
 
 /**
  * The warehouse: checkpoint, audit trail, the week's events and the export view. Azure SQL in
- * production, SQLite embedded; both behind @effect/sql.
+ * production, SQLite embedded; both behind @effect/sql. Every write is idempotent, so a write
+ * replayed from the pending-update queue never doubles anything.
  */
 export class Warehouse extends Context.Tag("retl/Warehouse")<
   Warehouse,
   {
-    /** Applies every migration not applied yet. */
-    readonly migrate: Effect.Effect<void, WarehouseError>
+    /** Applies every migration not applied yet; answers the ones it applied (none when up to date). */
+    readonly migrate: Effect.Effect<ReadonlyArray<AppliedMigration>, WarehouseError>
     readonly readCheckpoint: Effect.Effect<Option.Option<Checkpoint>, CheckpointError>
-    /** Sets the next week to `completed.next`. */
+    /**
+     * Sets the next week to `completed.next`, unless the checkpoint is already past it (a replayed
+     * or late write never moves it back). Answers the week that is next afterwards.
+     */
     readonly advanceCheckpoint: (completed: Week) => Effect.Effect<Week, WarehouseError>
+    /** Records a run as RUNNING; a run already recorded is left as it is. */
     readonly startRun: (run: RunStart) => Effect.Effect<void, WarehouseError>
+    /** Fails when the run was never started: its start may still wait in the replay queue. */
     readonly finishRun: (run: RunFinish) => Effect.Effect<void, WarehouseError>
+    /** Records a stage as RUNNING, replacing what an earlier attempt of the same stage left. */
     readonly startStage: (stage: StageStart) => Effect.Effect<void, WarehouseError>
     readonly finishStage: (stage: StageFinish) => Effect.Effect<void, WarehouseError>
-    /** Replaces the week's rows of `ecom_events` with `rows`, in one transaction, in batches. */
+    /**
+     * Replaces the week's rows of `ecom_events` (every row whose batch_week_start is `week.start`)
+     * with `rows`, in one transaction, in batches: a failure anywhere (in the stream or the
+     * database) leaves the week as it was. Every row must belong to `week`. Answers the number of
+     * rows loaded.
+     */
     readonly loadWeek: <E>(week: Week, rows: Stream.Stream<EventRow, E>) => Effect.Effect<number, WarehouseError | E>
-    /** The export view's rows for the week, streamed in batches. */
+    /** The export view's rows for the week, one per customer, ordered by user id, streamed in pages. */
     readonly exportRows: (week: Week) => Stream.Stream<CustomerWeeklyMetrics, WarehouseError>
   }
 >() {}

@@ -1,0 +1,46 @@
+import { NodeFileSystem } from "@effect/platform-node"
+import { Effect, Layer, Ref } from "effect"
+import { CheckpointError, WarehouseError } from "../../src/domain/Errors.js"
+import { SqlClientSqlite } from "../../src/layers/SqlClientSqlite.js"
+import { WarehouseSql } from "../../src/layers/WarehouseSql.js"
+import { Warehouse } from "../../src/services/Warehouse.js"
+
+/** Operations of the warehouse that `failing` can take down; `"*"` takes down all of them. */
+export type Outage = Ref.Ref<ReadonlySet<string>>
+
+const outageError = (operation: string) =>
+  new WarehouseError({ message: `warehouse ${operation} failed: connection reset`, details: { operation } })
+
+/**
+ * The real SQL warehouse on SQLite `:memory:`, in front of which the operations named in `failing`
+ * fail as a dropped connection would: for injecting outages into the program's best-effort writes.
+ */
+export const flakyWarehouse = (failing: Outage) => {
+  const down = (operation: string) => Effect.map(Ref.get(failing), (set) => set.has(operation) || set.has("*"))
+  const guard =
+    (operation: string) =>
+    <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E | WarehouseError> =>
+      Effect.flatMap(
+        down(operation),
+        (isDown): Effect.Effect<A, E | WarehouseError> => (isDown ? Effect.fail(outageError(operation)) : self),
+      )
+  const flaky = Layer.effect(
+    Warehouse,
+    Effect.map(Warehouse, (real) =>
+      Warehouse.of({
+        ...real,
+        readCheckpoint: Effect.flatMap(down("readCheckpoint"), (isDown) =>
+          isDown
+            ? Effect.fail(new CheckpointError({ message: "could not read the checkpoint: connection reset" }))
+            : real.readCheckpoint,
+        ),
+        advanceCheckpoint: (week) => guard("advanceCheckpoint")(real.advanceCheckpoint(week)),
+        startRun: (run) => guard("startRun")(real.startRun(run)),
+        finishRun: (run) => guard("finishRun")(real.finishRun(run)),
+        startStage: (stage) => guard("startStage")(real.startStage(stage)),
+        finishStage: (stage) => guard("finishStage")(real.finishStage(stage)),
+      }),
+    ),
+  ).pipe(Layer.provide(WarehouseSql()))
+  return flaky.pipe(Layer.provideMerge(SqlClientSqlite(":memory:").pipe(Layer.provide(NodeFileSystem.layer))))
+}

@@ -1,0 +1,54 @@
+import { assert } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { WarehouseSql } from "../../src/layers/WarehouseSql.js"
+import type { Warehouse } from "../../src/services/Warehouse.js"
+import { isMssqlParam, type Recorded, type Responder, recordingMssqlClient } from "./RecordingSqlClient.js"
+
+const SQLITE_ISMS = [/\bAUTOINCREMENT\b/i, /\bLIMIT\b/, /\bRETURNING\b/, /\bON CONFLICT\b/, /\|\|/, /strftime/, /"/]
+
+/** What T-SQL needs of any statement we send, whatever it does. */
+export const assertTsqlShape = ({ sql, params }: Recorded) => {
+  for (const pattern of SQLITE_ISMS) assert.notMatch(sql, pattern, `SQLite syntax in: ${sql}`)
+  assert.notInclude(sql, "?", `positional placeholder in: ${sql}`)
+  const withoutStrings = sql.replace(/N?'(?:[^']|'')*'/g, "''")
+  let depth = 0
+  for (const c of withoutStrings) {
+    depth += c === "(" ? 1 : c === ")" ? -1 : 0
+    assert.isAtLeast(depth, 0, `unbalanced parentheses in: ${sql}`)
+  }
+  assert.strictEqual(depth, 0, `unbalanced parentheses in: ${sql}`)
+  assert.strictEqual((sql.match(/'/g) ?? []).length % 2, 0, `unbalanced quotes in: ${sql}`)
+  const placeholders = [...sql.matchAll(/@(\d+)\b/g)].map((m) => Number(m[1]))
+  assert.deepStrictEqual(
+    [...new Set(placeholders)].sort((a, b) => a - b),
+    Array.from({ length: params.length }, (_, i) => i + 1),
+    `placeholders do not match the ${params.length} parameters of: ${sql.slice(0, 200)}`,
+  )
+  assert.isAtMost(params.length, 2100, "SQL Server refuses more than 2,100 parameters")
+  // Every table and view we touch is schema-qualified.
+  for (const m of sql.matchAll(/\b(?:FROM|INTO|UPDATE|MERGE|JOIN|TABLE|VIEW|ON)\s+(\[?\w+\]?(?:\.\[?\w+\]?)?)/gi)) {
+    const name = m[1] as string
+    if (/^(pipeline_|ecom_events|vw_salesforce|effect_sql)/i.test(name.replace(/[[\]]/g, ""))) {
+      assert.fail(`${name} is not qualified with dbo in: ${sql}`)
+    }
+  }
+}
+
+/** Our own statements bind every value with an explicit type; the driver's defaults are never used. */
+export const assertTyped = ({ sql, params }: Recorded) => {
+  if (sql.includes("effect_sql_migrations")) return
+  for (const param of params) assert.isTrue(isMssqlParam(param), `untyped parameter ${String(param)} in: ${sql}`)
+}
+
+export const typeNames = (params: ReadonlyArray<unknown>) => params.map((p) => (isMssqlParam(p) ? p.i0.name : typeof p))
+
+/** Runs `self` on the SQL warehouse over the recording SQL Server client: its result and every statement sent. */
+export const runOnMssql = <A, E>(self: Effect.Effect<A, E, Warehouse>, respond?: Responder) =>
+  Effect.suspend(() => {
+    const log: Array<Recorded> = []
+    return self.pipe(
+      Effect.either,
+      Effect.provide(WarehouseSql({ exportPageSize: 2 }).pipe(Layer.provide(recordingMssqlClient(log, respond)))),
+      Effect.map((result) => ({ result, log })),
+    )
+  })
