@@ -42,6 +42,8 @@ export class SalesforceBulkJobs {
   private readonly nextId = idGenerator("750")
   /** How many status checks a closed job answers `InProgress` before it completes. */
   inProgressPolls = 1
+  /** When set, the next job to be processed fails as a whole with this message, none of its rows written. */
+  failNextJob: string | undefined
 
   constructor(
     private readonly store: SalesforceStore,
@@ -157,6 +159,11 @@ export class SalesforceBulkJobs {
   }
 
   private process(job: IngestJob) {
+    if (this.failNextJob !== undefined) {
+      const message = this.failNextJob
+      this.failNextJob = undefined
+      return this.fail(job, message)
+    }
     const parsed = parseUpload(job.data ?? "")
     if ("error" in parsed) return this.fail(job, parsed.error)
     const { header, rows } = parsed.csv

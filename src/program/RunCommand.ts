@@ -30,6 +30,12 @@ const options = {
   advanceOnSkip: Options.boolean("advance-on-skip").pipe(
     Options.withDescription("advance the checkpoint when the week is skipped as already done"),
   ),
+  requireSalesforce: Options.boolean("require-salesforce").pipe(
+    Options.withDescription("fail the salesforce-sync stage when no Salesforce credentials are set (default: skip it)"),
+  ),
+  fullResync: Options.boolean("full-resync").pipe(
+    Options.withDescription("send every row of the week to Salesforce, not only rows changed since their last sync"),
+  ),
   logFormat,
 }
 

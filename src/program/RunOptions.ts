@@ -11,4 +11,8 @@ export interface RunOptions {
   readonly dryRun: boolean
   readonly force: boolean
   readonly advanceOnSkip: boolean
+  /** Fail the salesforce-sync stage when no Salesforce credentials are set, instead of skipping it. */
+  readonly requireSalesforce: boolean
+  /** Send every row of the week to Salesforce, not only those changed since their last sync. */
+  readonly fullResync: boolean
 }

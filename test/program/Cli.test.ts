@@ -7,7 +7,7 @@ describe("reverse-etl CLI", () => {
   it("lists its commands in --help", async () => {
     const result = await runCli(["--help"])
     assert.strictEqual(result.code, 0)
-    for (const command of ["run", "check-api"]) assert.include(result.stdout, `- ${command}`)
+    for (const command of ["run", "check-api", "serve-salesforce"]) assert.include(result.stdout, `- ${command}`)
   })
 
   it("prints the package's version", async () => {
@@ -29,6 +29,8 @@ describe("reverse-etl CLI", () => {
       "--dry-run",
       "--force",
       "--advance-on-skip",
+      "--require-salesforce",
+      "--full-resync",
       "--log-format",
     ]) {
       assert.include(result.stdout, flag)

@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Migrator } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer, Logger, Stream } from "effect"
 import type { CustomerWeeklyMetrics } from "../../src/domain/CustomerMetrics.js"
 import { externalSignalId } from "../../src/domain/CustomerMetrics.js"
 import type { ConfigurationError } from "../../src/domain/Errors.js"
@@ -108,4 +108,6 @@ export const runSync = (env: SyncEnv, overrides: Partial<SyncOptions> = {}) =>
         NodeFileSystem.layer,
       ),
     ),
+    // Quiet unless a test installs a logger of its own to assert on.
+    Effect.provide(Logger.remove(Logger.defaultLogger)),
   )

@@ -165,7 +165,11 @@ export const submitJob = (
     return yield* finish(jobId, ctx)
   })
 
-/** Picks up a job an earlier run left unfinished: collects it when Salesforce is done, else waits for it. */
+/**
+ * Picks up a job an earlier run left unfinished: collects it when Salesforce is done, else waits
+ * for it. Only the rows it synced count for this run: the others are unsynced again, so this
+ * run's plan sends them (and counts them) once more.
+ */
 export const reattachJob = (
   job: LedgerJob,
   ctx: JobContext,
@@ -181,11 +185,17 @@ export const reattachJob = (
       }),
     )
     const info = yield* crm.jobInfo(job.jobId).pipe(Effect.retry(crmRetry))
-    if (Option.isNone(info)) {
-      return yield* abandon(job.jobId, ctx, "Lost", "Salesforce no longer knows this job")
-    }
-    if (info.value.state === "Open") {
-      return yield* abandon(job.jobId, ctx, "Aborted", "the upload of this job never completed")
-    }
-    return yield* finish(job.jobId, ctx)
+    const tally = Option.isNone(info)
+      ? yield* abandon(job.jobId, ctx, "Lost", "Salesforce no longer knows this job")
+      : info.value.state === "Open"
+        ? yield* abandon(job.jobId, ctx, "Aborted", "the upload of this job never completed")
+        : yield* finish(job.jobId, ctx)
+    yield* Effect.logInfo("unfinished Bulk job collected").pipe(
+      Effect.annotateLogs({
+        job_id: job.jobId,
+        synced_count: tally.created + tally.updated,
+        unsynced_count: tally.failed,
+      }),
+    )
+    return { ...tally, sent: tally.created + tally.updated, failed: 0, errorSamples: [] }
   })
