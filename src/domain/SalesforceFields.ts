@@ -98,26 +98,59 @@ const DATETIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]
 
 /** ISO-8601 with milliseconds, the precision Salesforce keeps: `…T00:00:03.000000Z` → `…T00:00:03.000Z`. */
 export const salesforceDateTime = (value: string): string => {
+  // The warehouse's usual shape, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, without a regular expression: this
+  // runs twice for every row of every sync, changed or not.
+  if (value.length === 27 && value.charCodeAt(10) === 84 && value.charCodeAt(19) === 46 && value.endsWith("Z")) {
+    return `${value.slice(0, 23)}Z`
+  }
   const match = DATETIME.exec(value)
   if (match === null) return value
   const [, date, time, fraction, zone] = match
   return `${date}T${time}.${(fraction ?? "").padEnd(3, "0").slice(0, 3)}${zone ?? "Z"}`
 }
 
-/** One value as Salesforce should receive it; `null` clears the field. An empty text is a null too. */
-const fieldValue = (kind: ColumnKind, value: unknown): string | null => {
+type Format = (value: unknown) => string | null
+
+const text = (value: unknown): string | null => {
   if (value === null || value === undefined) return null
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) return null
-    return kind === "integer" && Number.isInteger(value) ? String(value) : plainDecimal(value)
-  }
-  if (typeof value === "bigint") return value.toString()
-  if (value instanceof Date) return kind === "date" ? value.toISOString().slice(0, 10) : value.toISOString()
-  const text = String(value)
-  if (text === "") return null
-  return kind === "datetime" ? salesforceDateTime(text) : text
+  const t = typeof value === "string" ? value : String(value)
+  return t === "" ? null : t
 }
 
-/** The row's values in the mapping's field order. */
-export const mapRow = (mapping: FieldMapping, row: CustomerWeeklyMetrics): ReadonlyArray<string | null> =>
-  mapping.columns.map((column) => fieldValue(COLUMN_KINDS[column], row[column]))
+const number =
+  (integer: boolean): Format =>
+  (value) => {
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) return null
+      return integer && Number.isInteger(value) ? String(value) : plainDecimal(value)
+    }
+    return typeof value === "bigint" ? value.toString() : text(value)
+  }
+
+/** How each kind of column is written; `null` clears the field, and an empty text is a null too. */
+const FORMATS: Record<ColumnKind, Format> = {
+  text,
+  integer: number(true),
+  decimal: number(false),
+  date: (value) => (value instanceof Date ? value.toISOString().slice(0, 10) : text(value)),
+  datetime: (value) => {
+    if (value instanceof Date) return value.toISOString()
+    const t = text(value)
+    return t === null ? null : salesforceDateTime(t)
+  },
+}
+
+/** A function giving a row's values in the mapping's field order; the per-column work is done once, here. */
+export const rowMapper = (mapping: FieldMapping): ((row: CustomerWeeklyMetrics) => Array<string | null>) => {
+  const columns = mapping.columns
+  const formats = columns.map((column) => FORMATS[COLUMN_KINDS[column]])
+  const n = columns.length
+  return (row) => {
+    const values = new Array<string | null>(n)
+    for (let i = 0; i < n; i++) values[i] = (formats[i] as Format)(row[columns[i] as MetricsColumn])
+    return values
+  }
+}
+
+export const mapRow = (mapping: FieldMapping, row: CustomerWeeklyMetrics): Array<string | null> =>
+  rowMapper(mapping)(row)

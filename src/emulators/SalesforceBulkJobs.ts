@@ -1,4 +1,4 @@
-import { parseUpload, resultCsv } from "./SalesforceCsv.js"
+import { type ParsedCsv, parseUpload, resultCsv } from "./SalesforceCsv.js"
 import { idGenerator } from "./SalesforceIds.js"
 import type { SalesforceStore } from "./SalesforceStore.js"
 
@@ -21,7 +21,7 @@ interface IngestJob {
   readonly createdDate: string
   state: JobState
   systemModstamp: string
-  data: string | undefined
+  data: { readonly csv: ParsedCsv } | { readonly error: string } | undefined
   pollsLeft: number
   processed: number
   failed: number
@@ -83,14 +83,18 @@ export class SalesforceBulkJobs {
     return this.describe(job)
   }
 
-  upload(id: string, text: string): ApiFault | undefined {
+  /** Takes a job's one upload; answers the external ids it carries (for the request log). */
+  upload(id: string, text: string): ReadonlyArray<string> | ApiFault {
     const job = this.jobs.get(id)
     if (job === undefined) return notFound()
     if (job.state !== "Open") return new ApiFault(409, "INVALIDJOBSTATE", `Job is in state ${job.state}, not Open`)
-    if (job.data !== undefined)
+    if (job.data !== undefined) {
       return new ApiFault(409, "INVALIDJOBSTATE", "Data has already been uploaded to this job")
-    job.data = text
-    return undefined
+    }
+    job.data = parseUpload(text)
+    if (!("csv" in job.data)) return []
+    const column = job.data.csv.header.indexOf(job.externalIdFieldName)
+    return column < 0 ? [] : job.data.csv.rows.map((row) => row[column] ?? "")
   }
 
   patch(id: string, body: unknown): Record<string, unknown> | ApiFault {
@@ -149,10 +153,6 @@ export class SalesforceBulkJobs {
     return this.jobs.get(id)?.state
   }
 
-  externalIdField(id: string): string | undefined {
-    return this.jobs.get(id)?.externalIdFieldName
-  }
-
   private transition(job: IngestJob, state: JobState) {
     job.state = state
     job.systemModstamp = now()
@@ -164,7 +164,7 @@ export class SalesforceBulkJobs {
       this.failNextJob = undefined
       return this.fail(job, message)
     }
-    const parsed = parseUpload(job.data ?? "")
+    const parsed = job.data ?? { error: "InvalidBatch : Unable to parse CSV: no data was uploaded" }
     if ("error" in parsed) return this.fail(job, parsed.error)
     const { header, rows } = parsed.csv
     const keyColumn = header.indexOf(job.externalIdFieldName)
@@ -198,8 +198,8 @@ export class SalesforceBulkJobs {
   }
 
   private fail(job: IngestJob, message: string) {
-    const parsed = parseUpload(job.data ?? "")
-    const unprocessed = "csv" in parsed ? resultCsv(parsed.csv.header, parsed.csv.rows) : ""
+    const parsed = job.data
+    const unprocessed = parsed !== undefined && "csv" in parsed ? resultCsv(parsed.csv.header, parsed.csv.rows) : ""
     job.results = { successfulResults: "", failedResults: "", unprocessedrecords: unprocessed }
     job.errorMessage = message
     job.data = undefined

@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
 import { type AuthAnswer, SalesforceSessions } from "./SalesforceAuth.js"
 import { ApiFault, type ResultKind, SalesforceBulkJobs } from "./SalesforceBulkJobs.js"
-import { parseUpload } from "./SalesforceCsv.js"
 import { SalesforceStore, type ValidationRule } from "./SalesforceStore.js"
 
 export interface SalesforceEmulatorOptions {
@@ -183,21 +182,13 @@ export class SalesforceEmulator {
         }
         const uploaded = this.jobs.upload(jobId, body)
         if (uploaded instanceof ApiFault) return sendFault(uploaded)
-        return send(201, "text/plain", "", { externalIds: this.externalIdsOf(jobId, body) })
+        return send(201, "text/plain", "", { externalIds: uploaded })
       }
       case "results": {
         const csv = this.jobs.results(jobId, route.resultKind as ResultKind)
         return csv instanceof ApiFault ? sendFault(csv) : send(200, "text/csv", csv)
       }
     }
-  }
-
-  private externalIdsOf(jobId: string, body: string): ReadonlyArray<string> {
-    const parsed = parseUpload(body)
-    const field = this.jobs.externalIdField(jobId)
-    if (!("csv" in parsed) || field === undefined) return []
-    const column = parsed.csv.header.indexOf(field)
-    return column < 0 ? [] : parsed.csv.rows.map((row) => row[column] ?? "")
   }
 
   private takeFault(kind: RequestKind): ApiFault | undefined {

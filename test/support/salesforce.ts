@@ -43,7 +43,7 @@ export const metricsRows = (count: number): Array<CustomerWeeklyMetrics> =>
   Array.from({ length: count }, (_, i) => metricsRow(i))
 
 /** A warehouse whose export view streams `rows()` as they are when the stage reads them; nothing else is used. */
-export const stubWarehouse = (rows: () => ReadonlyArray<CustomerWeeklyMetrics>): Layer.Layer<Warehouse> => {
+export const stubWarehouse = (rows: () => Iterable<CustomerWeeklyMetrics>): Layer.Layer<Warehouse> => {
   const unused = (name: string) => Effect.die(`Warehouse.${name} is not used by the Salesforce sync tests`)
   return Layer.succeed(Warehouse, {
     migrate: unused("migrate"),
@@ -83,7 +83,7 @@ export const emulatorSettings = (url: string, extra: Record<string, string> = {}
 
 export interface SyncEnv {
   readonly database: string
-  readonly rows: () => ReadonlyArray<CustomerWeeklyMetrics>
+  readonly rows: () => Iterable<CustomerWeeklyMetrics>
   readonly config: Layer.Layer<AppConfig, ConfigurationError>
   readonly crm?: Layer.Layer<Crm, never, AppConfig>
 }
