@@ -1,5 +1,5 @@
 import type { FileSystem } from "@effect/platform"
-import { Duration, Effect, Either, Option, Stream } from "effect"
+import { Duration, Effect, Option, Stream } from "effect"
 import {
   type AuthenticationError,
   ConfigurationError,
@@ -87,7 +87,7 @@ export const salesforceSync = (
 ): Effect.Effect<SyncResult, SyncError, Crm | SyncLedger | Warehouse | AppConfig | FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const settings = (yield* AppConfig).salesforce
-    const login = yield* Either.match(salesforceLogin(settings), { onLeft: Effect.fail, onRight: Effect.succeed })
+    const login = yield* salesforceLogin(settings)
     const mapping = yield* loadFieldMapping(settings)
     const warehouse = yield* Warehouse
     const tally = new PlanTally()

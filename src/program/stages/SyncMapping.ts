@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Effect, Either, Option } from "effect"
+import { Effect, Option } from "effect"
 import { ConfigurationError } from "../../domain/Errors.js"
 import { DEFAULT_FIELD_MAPPING, type FieldMapping, parseFieldMapping } from "../../domain/SalesforceFields.js"
 import type { SalesforceSettings } from "../../services/AppConfig.js"
@@ -15,11 +15,13 @@ export const loadFieldMapping = (
   settings: SalesforceSettings,
 ): Effect.Effect<FieldMapping, ConfigurationError, FileSystem.FileSystem> =>
   Option.match(settings.fieldMappingFile, {
+    // The default mapping sends the external id to whichever field SF_EXTERNAL_ID_FIELD names.
     onNone: () =>
-      Either.match(parseFieldMapping(DEFAULT_FIELD_MAPPING, settings.externalIdField, "SF_EXTERNAL_ID_FIELD"), {
-        onLeft: Effect.fail,
-        onRight: Effect.succeed,
-      }),
+      parseFieldMapping(
+        { ...DEFAULT_FIELD_MAPPING, external_signal_id: settings.externalIdField },
+        settings.externalIdField,
+        "SF_EXTERNAL_ID_FIELD",
+      ),
     onSome: (path) =>
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
