@@ -40,12 +40,29 @@ interface PlannedRow {
 const LOOKUP_BATCH = 2000
 
 /**
- * The hash of what a row would make the record look like: the object, the fields and their
- * values, so a change of mapping or of object sends everything again.
+ * Bump when the way values are written for Salesforce changes (number or date formats): every row
+ * then counts as changed once and is sent again in its new form.
  */
-export const contentHasher = (objectName: string, fields: ReadonlyArray<string>) => {
-  const context = JSON.stringify([objectName, fields])
-  return (values: ReadonlyArray<string | null>): string => sha256(context + JSON.stringify(values))
+const VALUE_FORMAT_VERSION = 1
+
+const bigintAsText = (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value)
+const json = (values: ReadonlyArray<unknown>): string => {
+  try {
+    return JSON.stringify(values)
+  } catch {
+    return JSON.stringify(values, bigintAsText)
+  }
+}
+
+/**
+ * The hash of what a row would make the record look like: the object, the mapping and the row's
+ * values of the mapped columns. The values are hashed as the warehouse gave them, so an unchanged
+ * row costs no formatting at all.
+ */
+export const contentHasher = (objectName: string, mapping: FieldMapping) => {
+  const context = JSON.stringify([VALUE_FORMAT_VERSION, objectName, mapping.fields, mapping.columns])
+  const columns = mapping.columns
+  return (row: CustomerWeeklyMetrics): string => sha256(context + json(columns.map((column) => row[column] ?? null)))
 }
 
 // The one-shot `crypto.hash` (Node ≥ 20.12) is several times faster than a Hash object per row;
@@ -108,7 +125,7 @@ class JobCutter {
 }
 
 /**
- * The jobs a sync sends: each row mapped and hashed, compared in batches with the hash it was last
+ * The jobs a sync sends: each row hashed, compared in batches with the hash it was last
  * synced with, and only new or changed rows (every row with `fullResync`) cut into jobs.
  */
 export const planJobs = <E>(
@@ -119,16 +136,17 @@ export const planJobs = <E>(
   Stream.unwrap(
     Effect.gen(function* () {
       const ledger = yield* SyncLedger
-      const hash = contentHasher(options.objectName, options.mapping.fields)
+      const hash = contentHasher(options.objectName, options.mapping)
       const key = options.mapping.externalIdColumn
       const mapRow = rowMapper(options.mapping)
       const cutter = new JobCutter(csvLine(options.mapping.fields), options, tally)
       const classify = (batch: Chunk.Chunk<CustomerWeeklyMetrics>) =>
         Effect.gen(function* () {
-          const mapped = Chunk.toReadonlyArray(batch).map((row) => {
-            const values = mapRow(row)
-            return { externalId: String(row[key]), values, contentHash: hash(values) }
-          })
+          const mapped = Chunk.toReadonlyArray(batch).map((row) => ({
+            row,
+            externalId: String(row[key]),
+            contentHash: hash(row),
+          }))
           const synced = yield* ledger.syncedHashes(mapped.map((r) => r.externalId))
           const send: Array<PlannedRow> = []
           for (const row of mapped) {
@@ -139,7 +157,7 @@ export const planJobs = <E>(
               tally.unchangedRows += 1
               if (!options.fullResync) continue
             }
-            const line = csvLine(row.values)
+            const line = csvLine(mapRow(row.row))
             send.push({
               externalId: row.externalId,
               contentHash: row.contentHash,
