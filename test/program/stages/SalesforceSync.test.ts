@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, HashMap, Logger } from "effect"
 import type { CustomerWeeklyMetrics } from "../../../src/domain/CustomerMetrics.js"
 import type { SalesforceSyncError } from "../../../src/domain/Errors.js"
 import { type SalesforceEmulator, salesforceEmulator } from "../../../src/emulators/SalesforceEmulator.js"
@@ -60,6 +60,26 @@ describe("salesforce-sync against the emulator (real jsforce)", () => {
         First_Event_At__c: "2019-12-01T00:00:03.000Z",
         Last_Event_At__c: "2019-12-06T23:59:59.123Z",
       })
+    }),
+  )
+
+  it.scopedLive("logs Salesforce sync complete with success, failed and unchanged counts", () =>
+    Effect.gen(function* () {
+      const emulator = yield* salesforceEmulator()
+      const rows = metricsRows(6)
+      const env = envFor(emulator, rows)
+      yield* runSync(env)
+      rows[0] = metricsRow(0, { cart_count: 9 })
+      const lines: Array<{ message: unknown; fields: Record<string, unknown> }> = []
+      const capture = Logger.make(({ message, annotations }) =>
+        lines.push({
+          message: Array.isArray(message) ? message[0] : message,
+          fields: Object.fromEntries(HashMap.toEntries(annotations)),
+        }),
+      )
+      yield* runSync(env).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+      const complete = lines.find((l) => l.message === "Salesforce sync complete")
+      assert.deepInclude(complete?.fields, { success_count: 1, failed_count: 0, unchanged_count: 5, updated_count: 1 })
     }),
   )
 
