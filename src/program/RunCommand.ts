@@ -34,6 +34,12 @@ const options = {
   validateOnly: Options.boolean("validate-only").pipe(
     Options.withDescription("check the flags and settings, print the plan as one JSON line, run nothing"),
   ),
+  requireSalesforce: Options.boolean("require-salesforce").pipe(
+    Options.withDescription("fail the salesforce-sync stage when no Salesforce credentials are set (default: skip it)"),
+  ),
+  fullResync: Options.boolean("full-resync").pipe(
+    Options.withDescription("send every row of the week to Salesforce, not only rows changed since their last sync"),
+  ),
   logFormat,
 }
 

@@ -13,4 +13,8 @@ export interface RunOptions {
   readonly advanceOnSkip: boolean
   /** Check the flags and settings, print the plan, run nothing. */
   readonly validateOnly: boolean
+  /** Fail the salesforce-sync stage when no Salesforce credentials are set, instead of skipping it. */
+  readonly requireSalesforce: boolean
+  /** Send every row of the week to Salesforce, not only those changed since their last sync. */
+  readonly fullResync: boolean
 }

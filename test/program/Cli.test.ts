@@ -7,7 +7,9 @@ describe("reverse-etl CLI", () => {
   it("lists its commands in --help", async () => {
     const result = await runCli(["--help"])
     assert.strictEqual(result.code, 0)
-    for (const command of ["run", "check-api", "db"]) assert.include(result.stdout, `- ${command}`)
+    for (const command of ["run", "check-api", "db", "serve-adls", "serve-salesforce"]) {
+      assert.include(result.stdout, `- ${command}`)
+    }
   })
 
   it("prints the package's version", async () => {
@@ -29,6 +31,8 @@ describe("reverse-etl CLI", () => {
       "--dry-run",
       "--force",
       "--advance-on-skip",
+      "--require-salesforce",
+      "--full-resync",
       "--log-format",
     ]) {
       assert.include(result.stdout, flag)

@@ -15,6 +15,8 @@ const run = (overrides: Partial<RunOptions> = {}): RunOptions => ({
   force: false,
   advanceOnSkip: false,
   validateOnly: true,
+  requireSalesforce: false,
+  fullResync: false,
   ...overrides,
 })
 

@@ -9,4 +9,5 @@ const lazy = (load: () => Promise<Migration>) => Effect.flatMap(Effect.promise(l
 /** Every migration, `{id}_{name}` → its effect. Adding one is one line here. */
 export const migrations = Migrator.fromRecord({
   "0001_core": lazy(() => import("./0001_core.js")),
+  "0002_salesforce_sync": lazy(() => import("./0002_salesforce_sync.js")),
 })

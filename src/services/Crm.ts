@@ -1,0 +1,147 @@
+import { Context, Duration, Effect, Either, Option, type Redacted, Schedule } from "effect"
+import { type AuthenticationError, ConfigurationError, SalesforceSyncError } from "../domain/Errors.js"
+import { type BulkJob, isFinished, type RowResult } from "../domain/SalesforceResults.js"
+import type { SalesforceSettings } from "./AppConfig.js"
+
+export type CrmError = SalesforceSyncError | AuthenticationError
+
+/** How to log in: a user's password (SOAP, or OAuth2 when a connected app is set), or a session. */
+export type SalesforceLogin =
+  | {
+      readonly kind: "password"
+      readonly loginUrl: string
+      readonly username: string
+      readonly password: Redacted.Redacted
+      readonly securityToken: Option.Option<Redacted.Redacted>
+      readonly oauth2: Option.Option<{ readonly clientId: string; readonly clientSecret: Redacted.Redacted }>
+    }
+  | { readonly kind: "session"; readonly instanceUrl: string; readonly accessToken: Redacted.Redacted }
+
+const missing = (setting: string, rule: string) =>
+  new ConfigurationError({ message: `${setting} ${rule}`, details: { setting, rule } })
+
+/**
+ * The login the settings describe: `None` when no Salesforce setting is given at all, a
+ * ConfigurationError naming the setting when they are half given.
+ */
+export const salesforceLogin = (
+  s: SalesforceSettings,
+): Either.Either<Option.Option<SalesforceLogin>, ConfigurationError> => {
+  if (Option.isSome(s.clientId) !== Option.isSome(s.clientSecret)) {
+    return Either.left(
+      Option.isSome(s.clientId)
+        ? missing("SF_CLIENT_SECRET", "must be set when SF_CLIENT_ID is set")
+        : missing("SF_CLIENT_ID", "must be set when SF_CLIENT_SECRET is set"),
+    )
+  }
+  if (Option.isSome(s.username) || Option.isSome(s.password)) {
+    if (Option.isNone(s.username)) return Either.left(missing("SF_USERNAME", "must be set when SF_PASSWORD is set"))
+    if (Option.isNone(s.password)) return Either.left(missing("SF_PASSWORD", "must be set when SF_USERNAME is set"))
+    return Either.right(
+      Option.some({
+        kind: "password",
+        loginUrl: Option.getOrElse(s.loginUrl, () => `https://${s.domain}.salesforce.com`),
+        username: s.username.value,
+        password: s.password.value,
+        securityToken: s.securityToken,
+        oauth2: Option.zipWith(s.clientId, s.clientSecret, (clientId, clientSecret) => ({ clientId, clientSecret })),
+      }),
+    )
+  }
+  if (Option.isSome(s.accessToken) || Option.isSome(s.instanceUrl)) {
+    if (Option.isNone(s.instanceUrl)) {
+      return Either.left(missing("SF_INSTANCE_URL", "must be set when SF_ACCESS_TOKEN is set"))
+    }
+    if (Option.isNone(s.accessToken)) {
+      return Either.left(missing("SF_ACCESS_TOKEN", "must be set when SF_INSTANCE_URL is set (or give SF_USERNAME)"))
+    }
+    return Either.right(
+      Option.some({ kind: "session", instanceUrl: s.instanceUrl.value, accessToken: s.accessToken.value }),
+    )
+  }
+  return Either.right(Option.none())
+}
+
+/** The org a session belongs to, as the login answered. */
+export interface CrmSession {
+  readonly instanceUrl: string
+  /** Unknown when a session was given (SF_ACCESS_TOKEN) rather than opened. */
+  readonly userId: string | null
+  readonly organizationId: string | null
+}
+
+export interface UpsertJobSpec {
+  readonly object: string
+  readonly externalIdField: string
+}
+
+/**
+ * Salesforce's Bulk API 2.0 ingest, one step a call, so the caller can record a job before its
+ * data goes up and pick a job up again in a later run. Every call logs in first if it has to.
+ */
+export class Crm extends Context.Tag("retl/Crm")<
+  Crm,
+  {
+    /** Logs in (once; later calls reuse the session). An unreachable login server is a transient error. */
+    readonly connect: Effect.Effect<CrmSession, CrmError>
+    readonly createUpsertJob: (spec: UpsertJobSpec) => Effect.Effect<BulkJob, CrmError>
+    /** The job's whole CSV in one upload; never retried in place (a retry would send an empty body). */
+    readonly uploadCsv: (jobId: string, csv: string) => Effect.Effect<void, CrmError>
+    /** Marks the upload complete: Salesforce starts processing. */
+    readonly closeJob: (jobId: string) => Effect.Effect<BulkJob, CrmError>
+    readonly abortJob: (jobId: string) => Effect.Effect<BulkJob, CrmError>
+    /** The job's state; `None` when Salesforce no longer knows it (finished jobs go after 7 days). */
+    readonly jobInfo: (jobId: string) => Effect.Effect<Option.Option<BulkJob>, CrmError>
+    /** Successful, failed and unprocessed rows of a finished job, keyed by `externalIdField`. */
+    readonly jobResults: (jobId: string, externalIdField: string) => Effect.Effect<ReadonlyArray<RowResult>, CrmError>
+  }
+>() {}
+
+/** True for failures worth another attempt: 5xx, REQUEST_LIMIT_EXCEEDED, UNABLE_TO_LOCK_ROW, a dropped connection. */
+export const isTransient = (error: unknown): boolean =>
+  error instanceof SalesforceSyncError && error.details.retryable === true
+
+/** 2 s, 4 s, 8 s, each capped at 30 s: 4 attempts in all, transient errors only. */
+export const crmRetry = Schedule.exponential("2 seconds").pipe(
+  Schedule.union(Schedule.spaced("30 seconds")),
+  Schedule.intersect(Schedule.recurs(3)),
+  Schedule.whileInput(isTransient),
+)
+
+export interface PollOptions {
+  readonly interval: Duration.DurationInput
+  readonly timeout: Duration.DurationInput
+}
+
+/**
+ * Checks a job every `interval` until it is finished. `None` when `timeout` passes first: the job
+ * is left alone (Salesforce keeps processing it) for a later run to collect.
+ */
+export const awaitJob = (
+  crm: Context.Tag.Service<Crm>,
+  jobId: string,
+  options: PollOptions,
+): Effect.Effect<Option.Option<BulkJob>, CrmError> => {
+  const check = crm.jobInfo(jobId).pipe(
+    Effect.retry(crmRetry),
+    Effect.flatMap(
+      Option.match({
+        onNone: () =>
+          Effect.fail(
+            new SalesforceSyncError({
+              message: `Bulk job ${jobId} disappeared from Salesforce while it was being processed`,
+              details: { jobId, operation: "poll" },
+            }),
+          ),
+        onSome: Effect.succeed,
+      }),
+    ),
+  )
+  return Effect.gen(function* () {
+    while (true) {
+      const job = yield* check
+      if (isFinished(job.state)) return job
+      yield* Effect.sleep(options.interval)
+    }
+  }).pipe(Effect.timeoutOption(Duration.decode(options.timeout)))
+}

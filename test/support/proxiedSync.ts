@@ -1,0 +1,16 @@
+// Run as a child process with HTTP(S)_PROXY pointing nowhere: jsforce reads them when it loads.
+import { Effect } from "effect"
+import { salesforceEmulator } from "../../src/emulators/SalesforceEmulator.js"
+import { emulatorSettings, metricsRows, runSync, tempDir } from "./salesforce.js"
+
+const program = Effect.gen(function* () {
+  const emulator = yield* salesforceEmulator()
+  const config = emulatorSettings(emulator.url.replace("127.0.0.1", "localhost"))
+  const result = yield* runSync({ database: `${tempDir("retl-proxy-")}/w.sqlite`, rows: () => metricsRows(3), config })
+  process.stdout.write(`${JSON.stringify({ created: result.created, requests: emulator.requests.length })}\n`)
+}).pipe(Effect.scoped)
+
+Effect.runPromise(program).catch((error) => {
+  process.stderr.write(`${String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,20 @@
+import { createRequire } from "node:module"
+
+interface Database {
+  prepare(sql: string): { all(): Array<Record<string, unknown>> }
+  close(): void
+}
+const Database = createRequire(import.meta.url)("better-sqlite3") as new (
+  filename: string,
+  options: { readonly: boolean },
+) => Database
+
+/** Every row of a table, read with a connection of its own (the one under test may still be open). */
+export const readTable = (filename: string, table: string): Array<Record<string, unknown>> => {
+  const db = new Database(filename, { readonly: true })
+  try {
+    return db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()
+  } finally {
+    db.close()
+  }
+}
