@@ -10,7 +10,13 @@ describe("SQL warehouse on SQL Server: schema and week load (rendered by the MSS
   it.effect("migrates with T-SQL DDL under dbo, in a transaction", () =>
     Effect.gen(function* () {
       const { result, log } = yield* run(Effect.flatMap(Warehouse, (w) => w.migrate))
-      assert.deepStrictEqual(result, Either.right([{ id: 1, name: "core" }]))
+      assert.deepStrictEqual(
+        result,
+        Either.right([
+          { id: 1, name: "core" },
+          { id: 2, name: "salesforce_sync" },
+        ]),
+      )
       for (const statement of log) assertTsqlShape(statement)
       const sql = log.map((s) => s.sql)
       assert.match(
@@ -32,6 +38,12 @@ describe("SQL warehouse on SQL Server: schema and week load (rendered by the MSS
         "TABLE dbo.ecom_events",
         "INDEX dbo.ecom_events",
         "VIEW dbo.vw_salesforce_customer_weekly_export",
+        "TABLE dbo.salesforce_sync_job",
+        "INDEX dbo.salesforce_sync_job",
+        "TABLE dbo.salesforce_sync_job_row",
+        "TABLE dbo.salesforce_sync_state",
+        "TABLE dbo.salesforce_sync_result",
+        "INDEX dbo.salesforce_sync_result",
       ])
       const events = sql.find((s) => s.startsWith("CREATE TABLE dbo.ecom_events")) ?? ""
       for (const column of [

@@ -30,7 +30,7 @@ describe("reverse-etl db migrate", () => {
     const path = `${tempDir()}/state/warehouse.sqlite`
     const first = await runCli(["db", "migrate"], { env: { SQLITE_PATH: path } })
     assert.strictEqual(first.code, 0, first.stderr)
-    assert.strictEqual(first.stdout.trim(), "applied 0001_core")
+    assert.strictEqual(first.stdout.trim(), "applied 0001_core\napplied 0002_salesforce_sync")
     assert.isTrue(existsSync(path))
     assert.includeMembers(await tablesOf(path), [
       "ecom_events",
