@@ -62,7 +62,7 @@ describe("SQL warehouse on SQL Server: schema and week load (rendered by the MSS
       assert.include(view, "GROUP BY batch_week_start, user_id")
       // The migrator records what it applied, with the driver's default types for its own columns.
       const bookkeeping = log.find((s) => s.sql.startsWith("INSERT INTO [dbo].[effect_sql_migrations]"))
-      assert.deepStrictEqual(bookkeeping?.params, [1, "core"])
+      assert.deepStrictEqual(bookkeeping?.params, [1, "core", 2, "salesforce_sync"])
     }),
   )
 
