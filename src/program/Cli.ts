@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import { checkApiCommandOf } from "./CheckApiCommand.js"
 import { runCommandOf } from "./RunCommand.js"
+import { serveApiCommandOf } from "./ServeApiCommand.js"
 import { VERSION } from "./Version.js"
 import type { Wiring } from "./Wiring.js"
 
@@ -8,7 +9,7 @@ import type { Wiring } from "./Wiring.js"
 export const makeCli = (wiring: Wiring) => {
   const root = Command.make("reverse-etl").pipe(
     Command.withDescription("Weekly reverse ETL: events API → Parquet → lake + warehouse → Salesforce"),
-    Command.withSubcommands([runCommandOf(wiring), checkApiCommandOf(wiring)]),
+    Command.withSubcommands([runCommandOf(wiring), checkApiCommandOf(wiring), serveApiCommandOf(wiring)]),
   )
   return Command.run(root, { name: "reverse-etl", version: VERSION })
 }

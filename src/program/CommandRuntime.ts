@@ -20,7 +20,7 @@ const logFailure =
  * line if anything fails. The error still fails the effect, so the process exits 1.
  */
 export const runCommand = <A, E, R, E2, RIn>(
-  wiring: Wiring,
+  wiring: Pick<Wiring, "config" | "writeLog">,
   command: string,
   format: LogFormat,
   body: Effect.Effect<A, E, R | AppConfig>,

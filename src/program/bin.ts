@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { PlatformConfigProvider } from "@effect/platform"
-import { NodeContext, NodeFileSystem, NodeRuntime } from "@effect/platform-node"
+import { NodeContext, NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
+import { EventsApiHttp } from "../layers/EventsApiHttp.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { makeCli } from "./Cli.js"
 import type { Wiring } from "./Wiring.js"
@@ -12,6 +13,7 @@ const live: Wiring = {
     Layer.provide(PlatformConfigProvider.layerDotEnvAdd(process.env.CONFIG_FILE ?? "config.env")),
     Layer.provide(NodeFileSystem.layer),
   ),
+  eventsApi: EventsApiHttp.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),
 }
 
 makeCli(live)(process.argv).pipe(
