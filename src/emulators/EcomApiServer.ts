@@ -23,6 +23,8 @@ export interface EcomApiOptions {
   /** The key `X-API-KEY` must carry (401 when missing or wrong). No check when undefined. */
   readonly apiKey: string | undefined
   readonly faults: FaultSettings
+  /** Real milliseconds every data response waits before it is sent: a remote API's round trip. */
+  readonly latencyMs: number
   readonly host: string
   /** 0 picks a free port; `RunningEcomApi.port` tells which. */
   readonly port: number
@@ -34,6 +36,7 @@ export const ecomApiDefaults: EcomApiOptions = {
   withTotal: false,
   apiKey: undefined,
   faults: noFaults,
+  latencyMs: 0,
   host: "127.0.0.1",
   port: 0,
 }
@@ -161,6 +164,7 @@ const makeApp = (options: EcomApiOptions, seen: Array<SeenRequest>) => {
       return errorBody(400, query)
     }
     const fault = plan.next(`${query.startDate}/${query.endDate}/${query.page}/${query.pageSize}`, query.page)
+    if (options.latencyMs > 0) yield* realSleep(options.latencyMs)
     yield* Effect.logDebug("ecom API request").pipe(
       Effect.annotateLogs({ page: query.page, page_size: query.pageSize, fault }),
     )

@@ -96,7 +96,11 @@ export interface Catalog {
   readonly head: ReadonlyArray<Uint8Array>
   /** The price as JSON number text, e.g. `130.76`. */
   readonly price: ReadonlyArray<Uint8Array>
+  /** `head` and `price` together: what a well-formed record writes. */
+  readonly full: ReadonlyArray<Uint8Array>
   readonly size: number
+  /** The longest `full`, in bytes. */
+  readonly longest: number
 }
 
 const digits = (value: number, width: number) => String(value).padStart(width, "0")
@@ -116,6 +120,7 @@ const makeCatalog = (seed: number): Catalog => {
   })
   const head: Array<Uint8Array> = []
   const price: Array<Uint8Array> = []
+  const full: Array<Uint8Array> = []
   for (let p = 0; p < PRODUCTS; p++) {
     const h = mix32(base ^ mix32(p + 0x10000))
     const productId = 1_000_000 + p * 1_777 + (draw(h, 1) % 1_777)
@@ -123,15 +128,12 @@ const makeCatalog = (seed: number): Catalog => {
     const brand = unit(h, 3) < 0.85 ? (BRANDS[draw(h, 4) % BRANDS.length] as string) : ""
     // Log-uniform from 0.50 to 2,500.00: many cheap items, a few expensive ones.
     const cents = Math.round(50 * 5000 ** unit(h, 5))
-    head.push(
-      Buffer.from(
-        `"product_id":${productId},"category_id":${category.id},"category_code":"${category.code}","brand":"${brand}","price":`,
-        "latin1",
-      ),
-    )
+    const headText = `"product_id":${productId},"category_id":${category.id},"category_code":"${category.code}","brand":"${brand}","price":`
+    head.push(Buffer.from(headText, "latin1"))
     price.push(Buffer.from(centsText(cents), "latin1"))
+    full.push(Buffer.from(`${headText}${centsText(cents)}`, "latin1"))
   }
-  return { head, price, size: PRODUCTS }
+  return { head, price, full, size: PRODUCTS, longest: Math.max(...full.map((f) => f.length)) }
 }
 
 const catalogs = new Map<number, Catalog>()

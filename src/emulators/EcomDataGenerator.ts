@@ -1,5 +1,5 @@
 import { epochMsToIsoDate, isoDateToEpochMs } from "../domain/Week.js"
-import { catalogOf, draw, mix32, unit } from "./EcomCatalog.js"
+import { type Catalog, catalogOf, draw, mix32, unit } from "./EcomCatalog.js"
 
 /**
  * Synthetic ecom events, generated record by record from `(seed, window, index)`: the same seed
@@ -52,24 +52,19 @@ export interface Malformed {
 }
 
 const DAY_SECONDS = 86_400
-/** No record is longer than this many bytes (the longest is about 420). */
-const MAX_RECORD_BYTES = 640
 
 const ascii = (text: string): Uint8Array => Buffer.from(text, "latin1")
 const HEX = ascii("0123456789abcdef")
-const TIME_OPEN = ascii('{"event_time":"')
-const TIME_CLOSE = ascii(' UTC","event_type":"')
-const TYPE_CLOSE = ascii('",')
 const USER = ascii(',"user_id":')
 const SESSION = ascii(',"user_session":')
 const NULL = ascii("null")
 const EXTRA = ascii(',"source":"mobile_app","experiment":{"id":7,"variant":"B"}')
-const TYPES = ["view", "cart", "remove_from_cart", "purchase"].map(ascii) as [
-  Uint8Array,
-  Uint8Array,
-  Uint8Array,
-  Uint8Array,
-]
+/** What follows the time of day: the zone, then the event type. */
+const TYPES = ["view", "cart", "remove_from_cart", "purchase"].map((type) =>
+  ascii(` UTC","event_type":"${type}",`),
+) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
+/** A record's bytes besides the product's: the time and type, user, session and extras at most. */
+const MAX_OTHER_BYTES = 256
 const QUOTE = 0x22
 const COLON = 0x3a
 
@@ -79,11 +74,12 @@ interface Plan {
   readonly spanSeconds: number
   readonly startSeconds: number
   readonly days: number
-  /** `YYYY-MM-DD ` of each day of the window. */
-  readonly dayText: ReadonlyArray<Uint8Array>
+  /** `{"event_time":"YYYY-MM-DD ` for each day of the window. */
+  readonly dayOpen: ReadonlyArray<Uint8Array>
   /** The same days shifted back by the window's length: dates outside it. */
-  readonly outsideText: ReadonlyArray<Uint8Array>
+  readonly outsideOpen: ReadonlyArray<Uint8Array>
   readonly users: number
+  readonly catalog: Catalog
 }
 
 const planOf = (data: EcomData, window: DataWindow): Plan => {
@@ -94,25 +90,30 @@ const planOf = (data: EcomData, window: DataWindow): Plan => {
   }
   const dayMs = DAY_SECONDS * 1000
   const days = Math.round((endMs - startMs) / dayMs) + 1
-  const dayText = Array.from({ length: days }, (_, d) => ascii(`${epochMsToIsoDate(startMs + d * dayMs)} `))
-  const outsideText = Array.from({ length: days }, (_, d) =>
-    ascii(`${epochMsToIsoDate(startMs + (d - days) * dayMs)} `),
-  )
+  const open = (d: number) => ascii(`{"event_time":"${epochMsToIsoDate(startMs + d * dayMs)} `)
+  const dayOpen = Array.from({ length: days }, (_, d) => open(d))
+  const outsideOpen = Array.from({ length: days }, (_, d) => open(d - days))
   return {
     data,
     key: mix32(data.seed ^ mix32(startMs / dayMs)),
     spanSeconds: days * DAY_SECONDS,
     startSeconds: startMs / 1000,
     days,
-    dayText,
-    outsideText,
+    dayOpen,
+    outsideOpen,
     users: Math.max(50, Math.ceil(data.eventsPerWeek / 12)),
+    catalog: catalogOf(data.seed),
   }
 }
 
 /** Records are written as bytes straight into the response buffer: no strings, little garbage. */
 const put = (out: Uint8Array, at: number, bytes: Uint8Array): number => {
-  // A plain loop beats TypedArray#set on pieces this short.
+  out.set(bytes, at)
+  return at + bytes.length
+}
+
+/** For a few bytes a plain loop is cheaper than a call into TypedArray#set. */
+const putShort = (out: Uint8Array, at: number, bytes: Uint8Array): number => {
   for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i] as number
   return at + bytes.length
 }
@@ -123,10 +124,14 @@ const putTwo = (out: Uint8Array, at: number, n: number): number => {
   return at + 2
 }
 
-const putInt = (out: Uint8Array, at: number, n: number): number => {
-  const text = String(n)
-  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i)
-  return at + text.length
+/** A positive integer of exactly `digits` digits. */
+const putDigits = (out: Uint8Array, at: number, n: number, digits: number): number => {
+  let rest = n
+  for (let i = digits - 1; i >= 0; i--) {
+    out[at + i] = 0x30 + (rest % 10)
+    rest = Math.floor(rest / 10)
+  }
+  return at + digits
 }
 
 const putHex = (out: Uint8Array, at: number, word: number, nibbles: number): number => {
@@ -171,32 +176,35 @@ const writeRecord = (plan: Plan, index: number, out: Uint8Array, start: number):
   const second = Math.floor(((index + unit(base, 1)) * plan.spanSeconds) / plan.data.eventsPerWeek)
   const day = Math.min(plan.days - 1, Math.floor(second / DAY_SECONDS))
   const ofDay = second - day * DAY_SECONDS
-  let at = put(out, start, TIME_OPEN)
-  at = put(out, at, (kind === "outside_week" ? plan.outsideText[day] : plan.dayText[day]) as Uint8Array)
+  let at = put(out, start, (kind === "outside_week" ? plan.outsideOpen[day] : plan.dayOpen[day]) as Uint8Array)
   at = putTwo(out, at, kind === "bad_timestamp" ? 25 : Math.floor(ofDay / 3600))
   out[at++] = COLON
   at = putTwo(out, at, Math.floor(ofDay / 60) % 60)
   out[at++] = COLON
   at = putTwo(out, at, ofDay % 60)
-  at = put(out, at, TIME_CLOSE)
   at = put(out, at, eventType(unit(base, 5)))
-  at = put(out, at, TYPE_CLOSE)
 
-  const catalog = catalogOf(plan.data.seed)
+  const catalog = plan.catalog
   const product = Math.floor(catalog.size * unit(base, 2) ** 2)
-  at = put(out, at, catalog.head[product] as Uint8Array)
-  if (kind === "negative_price") out[at++] = 0x2d
-  if (kind === "price_as_string") out[at++] = QUOTE
-  at = put(out, at, catalog.price[product] as Uint8Array)
-  if (kind === "price_as_string") out[at++] = QUOTE
+  if (kind === "negative_price" || kind === "price_as_string") {
+    at = put(out, at, catalog.head[product] as Uint8Array)
+    out[at++] = kind === "negative_price" ? 0x2d : QUOTE
+    at = putShort(out, at, catalog.price[product] as Uint8Array)
+    if (kind === "price_as_string") out[at++] = QUOTE
+  } else {
+    at = put(out, at, catalog.full[product] as Uint8Array)
+  }
 
   const user = Math.floor(plan.users * unit(base, 3) ** 1.4)
-  if (kind !== "missing_user_id") at = putInt(out, put(out, at, USER), 510_000_000 + user * 3 + 1)
-  at = put(out, at, SESSION)
+  // Nine digits up to 170 million users, which no week comes near.
+  if (kind !== "missing_user_id") at = putDigits(out, putShort(out, at, USER), 510_000_000 + user * 3 + 1, 9)
+  at = putShort(out, at, SESSION)
   // A session is a user's three-hour slot of the real calendar, so it spans pages but not weeks.
   const slot = Math.floor((plan.startSeconds + second) / 10_800)
   at =
-    unit(base, 4) < 0.003 ? put(out, at, NULL) : putUuid(out, at, mix32(plan.data.seed ^ mix32(user) ^ mix32(slot + 7)))
+    unit(base, 4) < 0.003
+      ? putShort(out, at, NULL)
+      : putUuid(out, at, mix32(plan.data.seed ^ mix32(user) ^ mix32(slot + 7)))
   if (kind === "extra_fields") at = put(out, at, EXTRA)
   out[at++] = 0x7d
   return at
@@ -217,18 +225,13 @@ export const pageRecords = (
 ): ReadonlyArray<string> => {
   const plan = planOf(data, window)
   const [from, to] = pageRange(data, page, pageSize)
-  const line = Buffer.allocUnsafe(MAX_RECORD_BYTES)
+  const line = Buffer.allocUnsafe(plan.catalog.longest + MAX_OTHER_BYTES)
   const records: Array<string> = []
   for (let i = from; i < to; i++) records.push(line.toString("latin1", 0, writeRecord(plan, i, line, 0)))
   return records
 }
 
-let scratch = Buffer.allocUnsafe(0)
-
-/**
- * A page's body: `prefix`, the records joined by commas, `suffix` (the envelope around the
- * array). Written into one reused scratch buffer, then copied out at its exact size.
- */
+/** A page's body: `prefix`, the records joined by commas, `suffix` (the envelope around the array). */
 export const pageBody = (
   data: EcomData,
   window: DataWindow,
@@ -239,15 +242,14 @@ export const pageBody = (
 ): Uint8Array => {
   const plan = planOf(data, window)
   const [from, to] = pageRange(data, page, pageSize)
-  const bound = prefix.length + suffix.length + (to - from) * (MAX_RECORD_BYTES + 1)
-  if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound)
-  let at = scratch.write(prefix, 0, "latin1")
+  const out = Buffer.allocUnsafe(prefix.length + suffix.length + (to - from) * (plan.catalog.longest + MAX_OTHER_BYTES))
+  let at = out.write(prefix, 0, "latin1")
   for (let i = from; i < to; i++) {
-    if (i > from) scratch[at++] = 0x2c
-    at = writeRecord(plan, i, scratch, at)
+    if (i > from) out[at++] = 0x2c
+    at = writeRecord(plan, i, out, at)
   }
-  at += scratch.write(suffix, at, "latin1")
-  return Buffer.from(scratch.subarray(0, at))
+  at += out.write(suffix, at, "latin1")
+  return out.subarray(0, at)
 }
 
 /** What is wrong with the record at `index`, or `undefined` when it is well formed. */

@@ -33,6 +33,8 @@ const isSpace = (c: number) => c === 0x20 || c === NEWLINE || c === 0x0d || c ==
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39
 const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 const ESCAPES = new Set([QUOTE, BACKSLASH, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74])
+/** Bytes that end the plain run inside a string: the closing quote, a backslash, a control character. */
+const STRING_STOPS = new Uint8Array(256).map((_, c) => (c < 0x20 || c === QUOTE || c === BACKSLASH ? 1 : 0))
 
 class ScanError extends Error {}
 
@@ -80,38 +82,43 @@ class Scanner {
 
   string() {
     const b = this.b
+    const end = b.length
     let pos = this.pos + 1
     for (;;) {
-      const c = b[pos++]
-      if (c === QUOTE) break
-      if (c === undefined) {
-        this.pos = pos - 1
+      while (pos < end && STRING_STOPS[b[pos] as number] === 0) pos++
+      if (pos >= end) {
+        this.pos = pos
         this.fail("unterminated string")
       }
-      if (c === BACKSLASH) {
-        const e = b[pos++] as number
-        if (e === 0x75) {
-          if (!(isHex(b[pos] ?? 0) && isHex(b[pos + 1] ?? 0) && isHex(b[pos + 2] ?? 0) && isHex(b[pos + 3] ?? 0))) {
-            this.pos = pos
-            this.fail("bad \\u escape")
-          }
-          pos += 4
-        } else if (!ESCAPES.has(e)) {
-          this.pos = pos - 1
-          this.fail("bad escape")
-        }
-      } else if (c < 0x20) {
+      const c = b[pos++] as number
+      if (c === QUOTE) break
+      if (c !== BACKSLASH) {
         this.pos = pos - 1
         this.fail("control character in a string")
+      }
+      const e = b[pos++] ?? 0
+      if (e === 0x75) {
+        if (!(isHex(b[pos] ?? 0) && isHex(b[pos + 1] ?? 0) && isHex(b[pos + 2] ?? 0) && isHex(b[pos + 3] ?? 0))) {
+          this.pos = pos
+          this.fail("bad \\u escape")
+        }
+        pos += 4
+      } else if (!ESCAPES.has(e)) {
+        this.pos = pos - 1
+        this.fail("bad escape")
       }
     }
     this.pos = pos
   }
 
   digits() {
+    const b = this.b
+    const end = b.length
     const start = this.pos
-    while (isDigit(this.b[this.pos] ?? 0)) this.pos++
-    if (this.pos === start) this.fail("expected a digit")
+    let pos = start
+    while (pos < end && isDigit(b[pos] as number)) pos++
+    if (pos === start) this.fail("expected a digit")
+    this.pos = pos
   }
 
   number() {

@@ -46,6 +46,10 @@ const options = {
     Options.withDefault(noFaults.slowMs),
     Options.withDescription("how long a slow response is held"),
   ),
+  latencyMs: Options.integer("latency-ms").pipe(
+    Options.withDefault(0),
+    Options.withDescription("delay every data response, as a remote API's round trip would"),
+  ),
   apiKey: Options.redacted("api-key").pipe(
     Options.optional,
     Options.withDescription("the key X-API-KEY must carry (default: API_KEY; none: no check)"),
@@ -59,6 +63,7 @@ interface ServeOptions {
   readonly malformedPct: number
   readonly retryAfter: number
   readonly slowMs: number
+  readonly latencyMs: number
   readonly fault: ReadonlyArray<string>
   readonly retryAfterDate: boolean
 }
@@ -80,6 +85,7 @@ const faultSettings = (flags: ServeOptions): Either.Either<FaultSettings, Config
   }
   if (flags.retryAfter < 0) return Either.left(invalid("--retry-after", "must be at least 0", flags.retryAfter))
   if (flags.slowMs < 0) return Either.left(invalid("--slow-ms", "must be at least 0", flags.slowMs))
+  if (flags.latencyMs < 0) return Either.left(invalid("--latency-ms", "must be at least 0", flags.latencyMs))
   const base: FaultSettings = {
     ...noFaults,
     retryAfterSeconds: flags.retryAfter,
@@ -109,6 +115,7 @@ export const serveApiCommandOf = (wiring: Wiring) =>
           withTotal: flags.withTotal,
           apiKey: Option.getOrUndefined(apiKey),
           faults,
+          latencyMs: flags.latencyMs,
           host: flags.host,
           port: flags.port,
         }).pipe(

@@ -7,7 +7,7 @@ describe("reverse-etl CLI", () => {
   it("lists its commands in --help", async () => {
     const result = await runCli(["--help"])
     assert.strictEqual(result.code, 0)
-    for (const command of ["run", "check-api"]) assert.include(result.stdout, `- ${command}`)
+    for (const command of ["run", "check-api", "serve-api"]) assert.include(result.stdout, `- ${command}`)
   })
 
   it("prints the package's version", async () => {
