@@ -54,6 +54,10 @@ describe("scanEventsBody", () => {
     assert.deepStrictEqual(lines(body).lines, ['{"brand":"a b\\n c","tags":[1,2]}', "7"])
   })
 
+  it("compacts a record whose only line break comes before a nested array", () => {
+    assert.deepStrictEqual(lines('[{"a":\n[1,2]},{"b":[[3],\r\n4]}]').lines, ['{"a":[1,2]}', '{"b":[[3],4]}'])
+  })
+
   it("is not fooled by brackets, commas and escaped quotes inside strings", () => {
     const record = '{"brand":"a],[\\"b\\"}{","code":"\\u005d"}'
     assert.deepStrictEqual(lines(`{"data":[${record},{"x":"]"}]}`).lines, [record, '{"x":"]"}'])

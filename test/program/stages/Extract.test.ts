@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, HashMap, Layer, Logger } from "effect"
+import { Effect, Either, Fiber, HashMap, Layer, Logger, TestClock } from "effect"
 import { ApiResponseError } from "../../../src/domain/Errors.js"
 import { parseWeek } from "../../../src/domain/Week.js"
 import { weekPaths } from "../../../src/domain/WeekPaths.js"
@@ -15,7 +15,7 @@ import type { EventsApiHttpOptions } from "../../../src/layers/EventsApiHttp.js"
 import { EventsApiTest, type TestPage } from "../../../src/layers/EventsApiTest.js"
 import { type ExtractProgress, extract } from "../../../src/program/stages/Extract.js"
 import { AppConfig } from "../../../src/services/AppConfig.js"
-import { ecomApi, liveEventsApi } from "../../support/ecomApi.js"
+import { ecomApi, eventually, liveEventsApi, realPause, sleepingUntil } from "../../support/ecomApi.js"
 
 const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
 const window = { start: week.start, end: week.end }
@@ -175,18 +175,33 @@ describe("extract against the emulator", () => {
     }),
   )
 
-  it.scopedLive("starts no two requests closer than API_RATE_LIMIT_DELAY, across every page in flight", () =>
+  it.scoped("starts one request per API_RATE_LIMIT_DELAY across every page in flight (TestClock)", () =>
     Effect.gen(function* () {
       const data = { seed: 1, eventsPerWeek: 600, malformedPct: 0 }
-      const { api } = yield* extractFrom(
-        { data },
-        { API_PAGE_SIZE: "100", API_CONCURRENCY: "4", API_RATE_LIMIT_DELAY: "0.1" },
+      const api = yield* ecomApi({ data, withTotal: true })
+      const root = tempDir()
+      const settings = { API_PAGE_SIZE: "100", API_CONCURRENCY: "4", API_RATE_LIMIT_DELAY: "2" }
+      const fiber = yield* Effect.fork(
+        extract(pathsIn(root)).pipe(Effect.provide(liveEventsApi(api, settings)), Effect.provide(NodeFileSystem.layer)),
       )
-      const arrivals = api.requests().map((r) => r.at)
-      assert.isAtLeast(arrivals.length, 7)
-      // 100 ms apart at the client; a few ms of slack for the trip over loopback.
-      for (let i = 1; i < arrivals.length; i++)
-        assert.isAtLeast((arrivals[i] as number) - (arrivals[i - 1] as number), 90)
+      yield* eventually("page 1 went out at once", () => api.requests().length === 1)
+      // Pages 2 to 5 are in flight together, each given its own slot, 2 s apart.
+      yield* sleepingUntil(8_000)
+      assert.includeMembers([...(yield* TestClock.sleeps())], [2_000, 4_000, 6_000, 8_000])
+      for (let k = 1; k <= 5; k++) {
+        yield* sleepingUntil(2_000 * k)
+        yield* TestClock.setTime(2_000 * k - 1)
+        yield* realPause()
+        assert.strictEqual(api.requests().length, k, `nothing more before ${2_000 * k} ms`)
+        yield* TestClock.setTime(2_000 * k)
+        yield* eventually(`request ${k + 1} went out at ${2_000 * k} ms`, () => api.requests().length === k + 1)
+      }
+      const result = yield* Fiber.join(fiber)
+      assert.deepStrictEqual([result.rowsFetched, result.pages], [600, 6])
+      assert.deepStrictEqual(
+        api.requests().map((r) => r.page),
+        [1, 2, 3, 4, 5, 6],
+      )
     }),
   )
 })
