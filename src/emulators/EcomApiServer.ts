@@ -23,6 +23,8 @@ export interface EcomApiOptions {
   /** The key `X-API-KEY` must carry (401 when missing or wrong). No check when undefined. */
   readonly apiKey: string | undefined
   readonly faults: FaultSettings
+  /** The most records a page holds, whatever `page_size` asks for: some APIs cap it quietly. */
+  readonly maxPageSize: number
   /** Real milliseconds every data response waits before it is sent: a remote API's round trip. */
   readonly latencyMs: number
   readonly host: string
@@ -36,6 +38,7 @@ export const ecomApiDefaults: EcomApiOptions = {
   withTotal: false,
   apiKey: undefined,
   faults: noFaults,
+  maxPageSize: 1000,
   latencyMs: 0,
   host: "127.0.0.1",
   port: 0,
@@ -82,7 +85,7 @@ interface Query {
   readonly pageSize: number
 }
 
-const parseQuery = (params: URLSearchParams): Query | string => {
+const parseQuery = (params: URLSearchParams, maxPageSize: number): Query | string => {
   const startDate = params.get("start_date") ?? ""
   const endDate = params.get("end_date") ?? ""
   const start = isoDateToEpochMs(startDate)
@@ -96,7 +99,7 @@ const parseQuery = (params: URLSearchParams): Query | string => {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
     return `page_size must be an integer from 1 to ${MAX_PAGE_SIZE}`
   }
-  return { startDate, endDate, page, pageSize }
+  return { startDate, endDate, page, pageSize: Math.min(pageSize, maxPageSize) }
 }
 
 const pageBody = (options: EcomApiOptions, query: Query): Uint8Array => {
@@ -158,7 +161,7 @@ const makeApp = (options: EcomApiOptions, seen: Array<SeenRequest>) => {
         return errorBody(401, "invalid API key")
       }
     }
-    const query = parseQuery(params)
+    const query = parseQuery(params, options.maxPageSize)
     if (typeof query === "string") {
       seenAs(400, "ok")
       return errorBody(400, query)

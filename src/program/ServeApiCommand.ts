@@ -46,6 +46,10 @@ const options = {
     Options.withDefault(noFaults.slowMs),
     Options.withDescription("how long a slow response is held"),
   ),
+  maxPageSize: Options.integer("max-page-size").pipe(
+    Options.withDefault(1000),
+    Options.withDescription("serve at most this many records a page, whatever page_size asks"),
+  ),
   latencyMs: Options.integer("latency-ms").pipe(
     Options.withDefault(0),
     Options.withDescription("delay every data response, as a remote API's round trip would"),
@@ -64,6 +68,7 @@ interface ServeOptions {
   readonly retryAfter: number
   readonly slowMs: number
   readonly latencyMs: number
+  readonly maxPageSize: number
   readonly fault: ReadonlyArray<string>
   readonly retryAfterDate: boolean
 }
@@ -85,6 +90,7 @@ const faultSettings = (flags: ServeOptions): Either.Either<FaultSettings, Config
   }
   if (flags.retryAfter < 0) return Either.left(invalid("--retry-after", "must be at least 0", flags.retryAfter))
   if (flags.slowMs < 0) return Either.left(invalid("--slow-ms", "must be at least 0", flags.slowMs))
+  if (flags.maxPageSize < 1) return Either.left(invalid("--max-page-size", "must be at least 1", flags.maxPageSize))
   if (flags.latencyMs < 0) return Either.left(invalid("--latency-ms", "must be at least 0", flags.latencyMs))
   const base: FaultSettings = {
     ...noFaults,
@@ -116,6 +122,7 @@ export const serveApiCommandOf = (wiring: Wiring) =>
           apiKey: Option.getOrUndefined(apiKey),
           faults,
           latencyMs: flags.latencyMs,
+          maxPageSize: flags.maxPageSize,
           host: flags.host,
           port: flags.port,
         }).pipe(

@@ -32,8 +32,8 @@ export interface ExtractOptions {
  * Pulls the week from the events API into `raw.ndjson`, one record a line, exactly as the API
  * sent it. Page 1 comes first (it fails fast on a bad key and may carry the total); then up to
  * API_CONCURRENCY pages are in flight while the file is written strictly in page order. The week
- * ends at an empty page, a partial page, or when the total is reached; pages asked for past the
- * end are discarded, answered or not. Memory holds a few pages at most, whatever the week's
+ * ends when the total is reached or, when the API gives none, at a partial page; at an empty page
+ * either way. Pages asked for past the end are discarded, answered or not. Memory holds a few pages at most, whatever the week's
  * size; the file appears under its name only when complete.
  */
 export const extract = (
@@ -75,16 +75,20 @@ export const extract = (
               yield* Effect.logDebug("Fetched page").pipe(
                 Effect.annotateLogs({ page: page.page, records: page.records, rows: progress.rows }),
               )
-              return (
-                page.records === 0 || page.records < api.pageSize || Option.exists(total, (t) => progress.rows >= t)
-              )
+              // With a total, a short page is not the end: the API may serve fewer records a page
+              // than asked for. Without one, it is the only sign of the end there is.
+              return Option.match(total, {
+                onNone: () => page.records < api.pageSize,
+                onSome: (t) => page.records === 0 || progress.rows >= t,
+              })
             })
 
-          const firstIsLast = yield* Effect.flatMap(api.page(week, 1), write)
-          if (!firstIsLast) {
+          const first = yield* api.page(week, 1)
+          if (!(yield* write(first))) {
+            // Page 1 shows how many records the API really serves a page.
             const lastPage = Option.match(total, {
               onNone: () => Number.POSITIVE_INFINITY,
-              onSome: (t) => Math.max(2, Math.ceil(t / api.pageSize)),
+              onSome: (t) => Math.ceil(t / first.records),
             })
             yield* Stream.iterate(2, (n) => n + 1).pipe(
               Stream.takeWhile((n) => n <= lastPage),

@@ -110,6 +110,19 @@ describe("extract against the emulator", () => {
     }),
   )
 
+  it.scopedLive("with a total, reads on past short pages when the API serves fewer records a page than asked", () =>
+    Effect.gen(function* () {
+      const data = { seed: 4, eventsPerWeek: 950, malformedPct: 0 }
+      const { result, file, pages } = yield* extractFrom({ data, withTotal: true, maxPageSize: 100 })
+      assert.strictEqual(file, expected(data))
+      assert.deepStrictEqual([result.rowsFetched, result.pages], [950, 10])
+      assert.deepStrictEqual(
+        [...pages].sort((a, b) => (a as number) - (b as number)),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      )
+    }),
+  )
+
   it.scopedLive("keeps page order in the file with four pages in flight, discarding those past the end", () =>
     Effect.gen(function* () {
       const data = { seed: 8, eventsPerWeek: 9_550, malformedPct: 3 }
