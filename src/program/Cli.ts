@@ -3,6 +3,7 @@ import { checkApiCommandOf } from "./CheckApiCommand.js"
 import { dbCommandOf } from "./DbCommand.js"
 import { runCommandOf } from "./RunCommand.js"
 import { serveAdlsCommandOf } from "./ServeAdlsCommand.js"
+import { serveApiCommandOf } from "./ServeApiCommand.js"
 import { serveSalesforceCommandOf } from "./ServeSalesforceCommand.js"
 import { VERSION } from "./Version.js"
 import type { Wiring } from "./Wiring.js"
@@ -15,6 +16,7 @@ export const makeCli = (wiring: Wiring) => {
       runCommandOf(wiring),
       checkApiCommandOf(wiring),
       dbCommandOf(wiring),
+      serveApiCommandOf(wiring),
       serveAdlsCommandOf(wiring),
       serveSalesforceCommandOf(wiring),
     ]),

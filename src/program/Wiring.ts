@@ -2,6 +2,7 @@ import type { FileSystem } from "@effect/platform"
 import type { Layer } from "effect"
 import type { ConfigurationError, WarehouseError } from "../domain/Errors.js"
 import type { AppConfig, TelemetrySettings } from "../services/AppConfig.js"
+import type { EventsApi } from "../services/EventsApi.js"
 import type { Lake } from "../services/Lake.js"
 import type { StateStore } from "../services/StateStore.js"
 import type { Warehouse } from "../services/Warehouse.js"
@@ -19,6 +20,8 @@ export interface Wiring {
   readonly warehouse: Layer.Layer<Warehouse, WarehouseError | ConfigurationError, AppConfig>
   /** The checkpoint mirror and the pending-update queue under STATE_DIR. */
   readonly stateStore: Layer.Layer<StateStore, never, AppConfig>
+  /** The events API client; fails naming API_BASE_URL or API_KEY when they are unset. */
+  readonly eventsApi: Layer.Layer<EventsApi, ConfigurationError, AppConfig>
   /** Where finished log lines go; stderr when absent. */
   readonly writeLog?: (line: string) => void
   /** Where a command's spans go once settings are known; they stay in the process when absent. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { PlatformConfigProvider } from "@effect/platform"
-import { NodeContext, NodeFileSystem, NodeRuntime } from "@effect/platform-node"
+import { NodeContext, NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
+import { EventsApiHttp } from "../layers/EventsApiHttp.js"
 import { lakeFromSettings } from "../layers/LakeFromSettings.js"
 import { StateStoreFs } from "../layers/StateStoreFs.js"
 import { tracingLayer } from "../layers/Tracing.js"
@@ -21,6 +22,7 @@ const live: Wiring = {
   lake: lakeFromSettings(),
   warehouse: WarehouseLive.pipe(Layer.provide(NodeFileSystem.layer)),
   stateStore: StateStoreFs.pipe(Layer.provide(NodeFileSystem.layer)),
+  eventsApi: EventsApiHttp.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),
 }
 
 makeCli(live)(process.argv).pipe(

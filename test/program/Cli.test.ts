@@ -7,7 +7,7 @@ describe("reverse-etl CLI", () => {
   it("lists its commands in --help", async () => {
     const result = await runCli(["--help"])
     assert.strictEqual(result.code, 0)
-    for (const command of ["run", "check-api", "db", "serve-adls", "serve-salesforce"]) {
+    for (const command of ["run", "check-api", "db", "serve-api", "serve-adls", "serve-salesforce"]) {
       assert.include(result.stdout, `- ${command}`)
     }
   })

@@ -1,0 +1,68 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Exit, Layer, Scope, TestClock } from "effect"
+import { type EcomApiOptions, type RunningEcomApi, serveEcomApi } from "../../src/emulators/EcomApiServer.js"
+import { EventsApiHttp, type EventsApiHttpOptions } from "../../src/layers/EventsApiHttp.js"
+import { AppConfig } from "../../src/services/AppConfig.js"
+
+export const API_KEY = "test-key-5f1c2a"
+
+/**
+ * Starts the emulator in a runtime of its own, so it keeps real time even inside an `it.effect`
+ * test on the TestClock; it stops when the test's scope closes.
+ */
+export const ecomApi = (options: Partial<EcomApiOptions> = {}) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const scope = Effect.runSync(Scope.make())
+      const api = await Effect.runPromise(Scope.extend(serveEcomApi({ apiKey: API_KEY, ...options }), scope))
+      return { api, scope }
+    }),
+    ({ scope }) => Effect.promise(() => Effect.runPromise(Scope.close(scope, Exit.void))),
+  ).pipe(Effect.map(({ api }) => api))
+
+/** The live EventsApi over the real HttpClient, pointed at `api`, with settings over the defaults. */
+export const liveEventsApi = (
+  api: RunningEcomApi,
+  settings: Record<string, string> = {},
+  options: EventsApiHttpOptions = {},
+) =>
+  EventsApiHttp.layerWith(options).pipe(
+    Layer.provideMerge(
+      AppConfig.fromMap({ API_BASE_URL: api.url, API_KEY: API_KEY, API_RATE_LIMIT_DELAY: "0", ...settings }),
+    ),
+    Layer.provide(NodeHttpClient.layerUndici),
+  )
+
+/** Waits a little real time: for a socket to do its part while the TestClock stands still. */
+export const realPause = (ms = 30) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
+
+/** Polls (in real time, up to 10 s) until `check` holds. */
+export const eventually = (what: string, check: () => boolean) =>
+  Effect.gen(function* () {
+    for (let waited = 0; waited < 10_000; waited += 5) {
+      if (check()) return
+      yield* realPause(5)
+    }
+    return yield* Effect.dieMessage(`timed out waiting until ${what}`)
+  })
+
+/** Waits until some fiber sleeps until `deadlineMs` on the TestClock (a retry wait or a timeout). */
+export const sleepingUntil = (deadlineMs: number) =>
+  Effect.gen(function* () {
+    for (let waited = 0; waited < 10_000; waited += 5) {
+      const sleeps = yield* TestClock.sleeps()
+      if ([...sleeps].includes(deadlineMs)) return
+      yield* realPause(5)
+    }
+    const sleeps = yield* TestClock.sleeps()
+    return yield* Effect.dieMessage(`no fiber sleeps until ${deadlineMs} ms; sleeps: ${[...sleeps].join(", ")}`)
+  })
+
+/** Lets the client through each wait in turn: waits until something sleeps until `deadline`, then moves the clock there. */
+export const passWaits = (...deadlines: ReadonlyArray<number>) =>
+  Effect.forEach(deadlines, (deadline) =>
+    Effect.gen(function* () {
+      yield* sleepingUntil(deadline)
+      yield* TestClock.adjust(deadline - (yield* TestClock.currentTimeMillis))
+    }),
+  )
