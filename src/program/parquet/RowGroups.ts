@@ -1,4 +1,4 @@
-import type { DecodedArray, RowGroup, SchemaElement } from "hyparquet"
+import type { DecodedArray, RowGroup, SchemaElement, Statistics } from "hyparquet"
 import type { ColumnSource } from "hyparquet-writer"
 import { ByteWriter, ParquetWriter } from "hyparquet-writer"
 
@@ -30,22 +30,41 @@ export const deferredColumn = (length: number, make: () => Array<unknown>): Deco
     slice: (start: number, end: number) => (start === 0 && end >= length ? make() : make().slice(start, end)),
   }) as unknown as DecodedArray
 
+/** Where an encoded row group's bytes go: a buffer of at least `size` bytes. */
+export type Allocate = (size: number) => Uint8Array
+
+// One writer a thread, kept from one row group to the next: it grows to the biggest once.
+let scratch: ByteWriter | undefined
+
 export const encodeRowGroup = (
   schema: ReadonlyArray<SchemaElement>,
   columnData: Array<ColumnSource>,
+  allocate: Allocate = (size) => new Uint8Array(size),
 ): EncodedRowGroup => {
   const rows = columnData[0]?.data.length ?? 0
-  const writer = new ByteWriter(1 << 20)
+  scratch ??= new ByteWriter(1 << 20)
+  const writer = scratch
+  writer.index = 0
+  writer.offset = 0
   const parquet = new ParquetWriter({ writer, schema: [...schema], codec: "SNAPPY" })
   parquet.write({ columnData, rowGroupSize: Math.max(rows, 1) })
   const [rowGroup] = parquet.row_groups
   if (rowGroup === undefined) throw new Error("hyparquet-writer wrote no row group")
-  const group = {
-    bytes: new Uint8Array(writer.buffer.slice(MAGIC_BYTES, writer.index)),
-    rowGroup,
-    indexes: parquet.pendingIndexes,
-  }
-  return shiftRowGroup(group, -MAGIC_BYTES)
+  const size = writer.index - MAGIC_BYTES
+  const bytes = allocate(size).subarray(0, size)
+  bytes.set(new Uint8Array(writer.buffer, MAGIC_BYTES, size))
+  for (const chunk of rowGroup.columns) ownStatistics(chunk.meta_data?.statistics)
+  return shiftRowGroup({ bytes, rowGroup, indexes: parquet.pendingIndexes }, -MAGIC_BYTES)
+}
+
+/**
+ * Text statistics are views of the column's values (a buffer of a whole row group's text);
+ * copied, they are a few bytes, not a buffer that structured cloning would copy whole and the
+ * footer keep until the file is done.
+ */
+const ownStatistics = (statistics: Statistics | undefined): void => {
+  if (statistics?.min_value instanceof Uint8Array) statistics.min_value = statistics.min_value.slice()
+  if (statistics?.max_value instanceof Uint8Array) statistics.max_value = statistics.max_value.slice()
 }
 
 /** Moves every file offset of `group` by `delta` bytes, in place. */

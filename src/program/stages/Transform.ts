@@ -81,7 +81,10 @@ const validateWeek = (raw: string, stamp: BatchStamp, settings: ValidateSettings
         Effect.gen(function* () {
           tally.add(result)
           if (sinks === null) return
-          if (result.events !== null) yield* sinks.events.append(result.events)
+          if (result.events !== null) {
+            yield* sinks.events.append(result.events)
+            runner.recycle(result.events.bytes)
+          }
           pendingRejects = pendingRejects.concat(result.rejects)
           yield* flushRejects(false)
         })

@@ -3,7 +3,7 @@ import { type BatchStamp, type RejectRow, toRejectRow } from "../../domain/Outpu
 import type { QualityCounts } from "../../domain/QualityChecks.js"
 import { EventColumns } from "../parquet/EventColumns.js"
 import { EVENTS_SCHEMA } from "../parquet/ParquetSchemas.js"
-import { type EncodedRowGroup, encodeRowGroup } from "../parquet/RowGroups.js"
+import { type Allocate, type EncodedRowGroup, encodeRowGroup } from "../parquet/RowGroups.js"
 import { decodeLine } from "./EventLine.js"
 import { decodeFast } from "./FastEventLine.js"
 
@@ -66,13 +66,13 @@ export class BatchDecoder {
   }
 
   /** Counts what the dataset checks need and, unless `encode` is off (a dry run), encodes the row group. */
-  finish(encode: boolean): BatchResult {
+  finish(encode: boolean, allocate?: Allocate): BatchResult {
     const { events, stamp } = this
     return {
       lines: this.lines,
       counts: { validRows: events.length, ...events.offending(this.from, this.to) },
       rejects: this.rejects,
-      events: encode && events.length > 0 ? encodeRowGroup(EVENTS_SCHEMA, events.columnData(stamp)) : null,
+      events: encode && events.length > 0 ? encodeRowGroup(EVENTS_SCHEMA, events.columnData(stamp), allocate) : null,
     }
   }
 }

@@ -86,7 +86,7 @@ export class BufferPool {
   }
 
   give(buffer: ArrayBuffer): void {
-    if (buffer.byteLength >= this.capacity && this.free.length < 4) this.free.push(buffer)
+    if (buffer.byteLength >= this.capacity && this.free.length < 16) this.free.push(buffer)
   }
 }
 
