@@ -22,8 +22,13 @@ export const JsonNumberText = Schema.declare(
 
 const isJsonNumberText = Schema.is(JsonNumberText)
 
-const describe = (u: unknown): string =>
-  u === undefined ? "nothing" : isJsonNumberText(u) ? u.value : (JSON.stringify(u) ?? String(u))
+const MAX_QUOTED = 120
+
+/** The offending value for a message, cut short: the record itself is kept whole beside it. */
+const describe = (u: unknown): string => {
+  const text = u === undefined ? "nothing" : isJsonNumberText(u) ? u.value : (JSON.stringify(u) ?? String(u))
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length} characters)` : text
+}
 
 /**
  * One field of the record, decoded from whatever the source sent (`undefined` when the key is

@@ -210,6 +210,11 @@ describe("EventRecord", () => {
     }
   })
 
+  it("quotes a long offending value cut short", () => {
+    const [error] = invalid({ ...base, price: "9".repeat(5000) })
+    assert.strictEqual(error?.message, `price must be a finite number, got "${"9".repeat(119)}… (5002 characters)`)
+  })
+
   it("says what it got instead of an object", () => {
     const said = (input: unknown) => invalid(input).map((e) => `${e.path}|${e.message}`)
     assert.deepStrictEqual(said(null), ["|a record must be a JSON object, got null"])

@@ -5,6 +5,7 @@ const decoder = new TextDecoder()
 
 const FNV_OFFSET = 0x811c9dc5
 const FNV_PRIME = 0x01000193
+const HASHED_BYTES = 8
 
 const grow = <T extends Int32Array | Uint8Array>(array: T, size: number, make: (n: number) => T): T => {
   if (size <= array.length) return array
@@ -14,9 +15,8 @@ const grow = <T extends Int32Array | Uint8Array>(array: T, size: number, make: (
 }
 
 /**
- * A nullable UTF-8 text column of one row group. Each distinct value is stored once (values are
- * hashed as they are copied in from the line they were found in), and a row is the number of
- * its value: a repeated session or brand costs four bytes, not a string or a typed array of its
+ * A nullable UTF-8 text column of one row group. Each distinct value is stored once (found in a
+ * hash table as it comes in from the line it was read in), and a row is the number of its value: a repeated session or brand costs four bytes, not a string or a typed array of its
  * own. Knowing the distinct values also settles dictionary against plain encoding exactly,
  * where hyparquet-writer would sample.
  */
@@ -27,7 +27,9 @@ export class ByteColumn {
   private starts: Int32Array
   private ends: Int32Array
   private distinct = 0
-  private readonly byHash = new Map<number, number>()
+  /** Each distinct value's hash, and a table of value numbers by hash (-1: empty slot). */
+  private hashes: Int32Array
+  private table: Int32Array
   /** Each row's value number, -1 for null. */
   private rows: Int32Array
   private scratch = new Uint8Array(256)
@@ -39,6 +41,8 @@ export class ByteColumn {
     this.rows = new Int32Array(Math.max(capacity, 16))
     this.starts = new Int32Array(1024)
     this.ends = new Int32Array(1024)
+    this.hashes = new Int32Array(1024)
+    this.table = new Int32Array(2048).fill(-1)
     this.bytes = new Uint8Array(64 * 1024)
   }
 
@@ -54,39 +58,65 @@ export class ByteColumn {
 
   /** Appends the UTF-8 text `source[start..end)`. */
   pushBytes(source: Uint8Array, start: number, end: number): void {
-    let hash = FNV_OFFSET
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (source[i] as number), FNV_PRIME)
-    // A small integer key keeps the map fast; equal hashes are confirmed byte by byte.
-    const key = hash & 0x3fffffff
-    const known = this.byHash.get(key)
     const length = end - start
     this.nonNullBytes += length
-    if (known !== undefined && (this.ends[known] as number) - (this.starts[known] as number) === length) {
-      let at = this.starts[known] as number
-      let same = true
-      for (let i = start; i < end; i++) {
-        if (this.bytes[at++] !== source[i]) {
-          same = false
-          break
+    // The length and the first and last bytes tell values apart well enough to find the few to
+    // compare with byte by byte: a long value is not hashed whole.
+    let hash = Math.imul(FNV_OFFSET ^ length, FNV_PRIME)
+    const head = Math.min(end, start + HASHED_BYTES)
+    for (let i = start; i < head; i++) hash = Math.imul(hash ^ (source[i] as number), FNV_PRIME)
+    for (let i = Math.max(head, end - HASHED_BYTES); i < end; i++)
+      hash = Math.imul(hash ^ (source[i] as number), FNV_PRIME)
+    const { table, hashes, starts, ends, bytes } = this
+    const mask = table.length - 1
+    let slot = hash & mask
+    for (let value = table[slot] as number; value >= 0; value = table[slot] as number) {
+      if (hashes[value] === hash && (ends[value] as number) - (starts[value] as number) === length) {
+        let at = starts[value] as number
+        let i = start
+        while (i < end && bytes[at] === source[i]) {
+          at++
+          i++
+        }
+        if (i === end) {
+          this.pushRow(value)
+          return
         }
       }
-      if (same) {
-        this.pushRow(known)
-        return
-      }
+      slot = (slot + 1) & mask
     }
-    this.bytes = grow(this.bytes, this.size + length, (n) => new Uint8Array(n))
+    const value = this.addValue(source, start, end, hash)
+    table[slot] = value
+    if (this.distinct * 2 > table.length) this.rehash()
+    this.pushRow(value)
+  }
+
+  private addValue(source: Uint8Array, start: number, end: number, hash: number): number {
+    this.bytes = grow(this.bytes, this.size + end - start, (n) => new Uint8Array(n))
     this.starts = grow(this.starts, this.distinct + 1, (n) => new Int32Array(n))
     this.ends = grow(this.ends, this.distinct + 1, (n) => new Int32Array(n))
+    this.hashes = grow(this.hashes, this.distinct + 1, (n) => new Int32Array(n))
     const bytes = this.bytes
     let at = this.size
     for (let i = start; i < end; i++) bytes[at++] = source[i] as number
     const value = this.distinct++
     this.starts[value] = this.size
     this.ends[value] = at
+    this.hashes[value] = hash
     this.size = at
-    if (known === undefined) this.byHash.set(key, value)
-    this.pushRow(value)
+    return value
+  }
+
+  /** Doubles the table of distinct values (open addressing, linear probing). */
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1)
+    const mask = table.length - 1
+    for (let value = 0; value < this.distinct; value++) {
+      let slot = (this.hashes[value] as number) & mask
+      while ((table[slot] as number) >= 0) slot = (slot + 1) & mask
+      table[slot] = value
+    }
+    this.table = table
   }
 
   /** Appends ASCII `source[start..end)` with A-Z lower-cased. */
@@ -115,9 +145,9 @@ export class ByteColumn {
     this.pushBytes(this.scratch, 0, written)
   }
 
-  /** Done pushing: the index of distinct values is no longer needed. */
+  /** Done pushing: the table of distinct values is no longer needed. */
   seal(): void {
-    this.byHash.clear()
+    this.table = new Int32Array(0)
   }
 
   nullCount(): number {

@@ -104,7 +104,7 @@ const writeWeek = (
   paths: WeekPaths,
   stamp: BatchStamp,
   settings: ValidateSettings,
-  judge: (tally: WeekTally) => Effect.Effect<void, DataQualityError>,
+  judge: (tally: WeekTally) => Effect.Effect<ReadonlyArray<QualityCheck>, DataQualityError>,
 ) =>
   atomicWrite(paths.events, (eventsTemp) =>
     Effect.gen(function* () {
@@ -118,9 +118,9 @@ const writeWeek = (
           }),
         ),
       )
-      yield* judge(written.tally)
       return {
         tally: written.tally,
+        checks: yield* judge(written.tally),
         events: { path: paths.events, sizeBytes: written.events.sizeBytes, sha256: written.events.sha256 },
         rejects: { path: paths.rejects, sizeBytes: written.rejects.sizeBytes, sha256: written.rejects.sha256 },
       }
@@ -149,7 +149,6 @@ export const transform = (
     }
     const stamp: BatchStamp = { week: paths.week, ingestedAtMicros: options.ingestedAtMicros }
     const settings = { rowGroupSize: quality.parquetRowGroupSize, workers: quality.transformWorkers }
-    let checks: ReadonlyArray<QualityCheck> = []
     const judge = (tally: WeekTally) =>
       Effect.gen(function* () {
         yield* Effect.logInfo("Schema validation complete").pipe(
@@ -159,17 +158,19 @@ export const transform = (
             rejected_records: tally.rejected,
           }),
         )
-        checks = qualityChecks(tally.counts, quality.minValidRows, paths.week)
+        const checks = qualityChecks(tally.counts, quality.minValidRows, paths.week)
         const failed = failedChecksError(checks, paths.week)
         if (failed !== undefined) return yield* failed
         yield* Effect.logInfo("Data quality checks passed").pipe(
           Effect.annotateLogs({ checks: checks.map((check) => check.name) }),
         )
+        return checks
       })
     const outcome = options.dryRun
       ? yield* validateWeek(paths.raw, stamp, settings, null).pipe(
-          Effect.tap(judge),
-          Effect.map((tally) => ({ tally, events: null, rejects: null })),
+          Effect.flatMap((tally) =>
+            Effect.map(judge(tally), (checks) => ({ tally, checks, events: null, rejects: null })),
+          ),
         )
       : yield* writeWeek(paths, stamp, settings, judge)
     const { tally } = outcome
@@ -179,7 +180,7 @@ export const transform = (
       rowsRejected: tally.rejected,
       events: outcome.events,
       rejects: outcome.rejects,
-      checks,
+      checks: outcome.checks,
       topRejectReasons: tally.topReasons(TOP_REASONS),
     }
   }).pipe(operation("transform", { week_start: paths.week.start, week_end: paths.week.end, dry_run: options.dryRun }))
