@@ -6,13 +6,13 @@ import { parseEventTime } from "../../domain/EventTime.js"
  * each equal to its model.
  */
 
-const SPACE = 0x20
-const MINUS = 0x2d
-const DOT = 0x2e
-const ZERO = 0x30
+export const SPACE = 0x20
+export const MINUS = 0x2d
+export const DOT = 0x2e
+export const ZERO = 0x30
 const NINE = 0x39
 
-const isDigit = (c: number) => c >= ZERO && c <= NINE
+export const isDigit = (c: number) => c >= ZERO && c <= NINE
 
 const decoder = new TextDecoder()
 

@@ -1,6 +1,6 @@
 import { EVENT_COLUMNS } from "../../domain/OutputRows.js"
 import type { EventColumns } from "../parquet/EventColumns.js"
-import { eventTimeMicros, numberValue } from "./ByteScalars.js"
+import { DOT, eventTimeMicros, isDigit, MINUS, numberValue, SPACE, ZERO } from "./ByteScalars.js"
 
 /**
  * The fast path of validation: decodes one line of `raw.ndjson`, read as bytes, straight into the
@@ -30,13 +30,7 @@ const ends = new Int32Array(FIELDS.length)
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
-const SPACE = 0x20
-const MINUS = 0x2d
-const DOT = 0x2e
-const ZERO = 0x30
-const NINE = 0x39
 
-const isDigit = (c: number) => c >= ZERO && c <= NINE
 const isWhitespace = (c: number) => c === SPACE || c === 0x09 || c === 0x0a || c === 0x0d
 
 const skipWhitespace = (b: Uint8Array, i: number, end: number): number => {
