@@ -47,7 +47,7 @@ export class ByteColumn {
   }
 
   private pushRow(value: number): void {
-    this.rows = grow(this.rows, this.length + 1, (n) => new Int32Array(n))
+    if (this.length === this.rows.length) this.rows = grow(this.rows, this.length + 1, (n) => new Int32Array(n))
     this.rows[this.length++] = value
   }
 

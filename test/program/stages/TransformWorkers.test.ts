@@ -1,5 +1,6 @@
+import { existsSync, readdirSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Stream } from "effect"
+import { Chunk, Effect, Either, Fiber, Stream } from "effect"
 import { readEventRows } from "../../../src/program/parquet/EventsParquetReader.js"
 import { decodeLine } from "../../../src/program/transform/EventLine.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
@@ -65,6 +66,21 @@ describe("transform on worker threads", () => {
         rejected.map((row) => Number(row.row_index)),
         lines.flatMap((line, i) => (Either.isLeft(decodeLine(line, WEEK)) ? [i] : [])),
       )
+    }),
+  )
+
+  it.live("leaves neither files nor temp files when interrupted mid-week", () =>
+    Effect.gen(function* () {
+      const paths = tempWeek()
+      const generated = eventLines({ startMs: WEEK_START_MS, days: 7, count: 100_000, seed: 5 })
+      writeRaw(paths, Array.from({ length: 100_000 }, generated.next))
+      const fiber = yield* Effect.fork(runTransform(paths, { PARQUET_ROW_GROUP_SIZE: "1000", TRANSFORM_WORKERS: "2" }))
+      // Mid-week: once the events file is being written.
+      const writing = () => readdirSync(paths.localDir).some((name) => name.startsWith(".events.parquet.tmp"))
+      yield* Effect.sleep("5 millis").pipe(Effect.repeat({ until: writing }))
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(readdirSync(paths.localDir), ["raw.ndjson"])
+      assert.deepStrictEqual(existsSync(paths.localRejectsDir) ? readdirSync(paths.localRejectsDir) : [], [])
     }),
   )
 })
