@@ -48,11 +48,12 @@ interface ValidateSettings {
 }
 
 const TOP_REASONS = 5
+const REJECT_GROUP_CHARS = 32 * 1024 * 1024
 
 /**
- * Streams `raw.ndjson` through validation, in batches of one row group's worth of lines: valid
- * rows go to `events.parquet` a row group at a time, rejects to `rejects.parquet` in row groups
- * of the same size. Nothing holds more than a few batches at once.
+ * Streams `raw.ndjson` through validation, one row group's worth of lines at a time on each
+ * lane: valid rows go to `events.parquet` a row group at a time, in line order; rejects to
+ * `rejects.parquet` in row groups of as many rows (or 32 MB of text). Memory stays flat.
  */
 const validateWeek = (raw: string, stamp: BatchStamp, settings: ValidateSettings, sinks: Sinks | null) =>
   Effect.scoped(
@@ -69,11 +70,15 @@ const validateWeek = (raw: string, stamp: BatchStamp, settings: ValidateSettings
       ).pipe(Effect.mapError(localStorageError("read", raw)))
       const tally = new WeekTally()
       let pendingRejects: Array<RejectRow> = []
+      let pendingChars = 0
+      // A row group of rejects holds up to a row group's rows, fewer when the records are long.
+      const full = () => pendingRejects.length >= settings.rowGroupSize || pendingChars >= REJECT_GROUP_CHARS
       const flushRejects = (all: boolean) =>
         Effect.gen(function* () {
-          while (sinks !== null && pendingRejects.length >= (all ? 1 : settings.rowGroupSize)) {
-            const rows = pendingRejects.slice(0, settings.rowGroupSize)
-            pendingRejects = pendingRejects.slice(rows.length)
+          while (sinks !== null && pendingRejects.length > 0 && (all || full())) {
+            const rows = pendingRejects
+            pendingRejects = []
+            pendingChars = 0
             yield* sinks.rejects.append(encodeRowGroup(REJECTS_SCHEMA, rejectColumnData(rows)))
           }
         })
@@ -85,8 +90,11 @@ const validateWeek = (raw: string, stamp: BatchStamp, settings: ValidateSettings
             yield* sinks.events.append(result.events)
             runner.recycle(result.events.bytes)
           }
-          pendingRejects = pendingRejects.concat(result.rejects)
-          yield* flushRejects(false)
+          for (const reject of result.rejects) {
+            pendingRejects.push(reject)
+            pendingChars += reject.raw_event.length + reject.errors.length
+            if (full()) yield* flushRejects(false)
+          }
         })
       const file = yield* open.pipe(Effect.mapError(localStorageError("read", raw)))
       yield* lineRanges(file, settings.rowGroupSize).pipe(

@@ -112,4 +112,29 @@ describe("transform outcomes", () => {
       assert.deepStrictEqual([Number(reject?.row_index), reject?.raw_event], [1, ""])
     }),
   )
+
+  it.live("writes rejects in row groups of PARQUET_ROW_GROUP_SIZE rows, in line order", () =>
+    Effect.gen(function* () {
+      const paths = tempWeek()
+      writeRaw(
+        paths,
+        Array.from({ length: 2500 }, (_, i) => `not json ${i}`),
+      )
+      const out = Either.getOrThrow(
+        (yield* runTransform(paths, { MIN_VALID_ROWS: "0", PARQUET_ROW_GROUP_SIZE: "1000" })).result,
+      )
+      assert.strictEqual(out.rowsRejected, 2500)
+      const groups = yield* Effect.promise(() =>
+        duckQuery(
+          `SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('${paths.rejects}') ORDER BY 1`,
+        ),
+      )
+      assert.deepStrictEqual(
+        groups.map((group) => Number(group.row_group_num_rows)),
+        [1000, 1000, 500],
+      )
+      const rows = yield* Effect.promise(() => duckQuery(`SELECT row_index, raw_event FROM ${parquet(paths.rejects)}`))
+      assert.isTrue(rows.every((row, i) => Number(row.row_index) === i && row.raw_event === `not json ${i}`))
+    }),
+  )
 })
