@@ -22,8 +22,13 @@ export const JsonNumberText = Schema.declare(
 
 const isJsonNumberText = Schema.is(JsonNumberText)
 
-const describe = (u: unknown): string =>
-  u === undefined ? "nothing" : isJsonNumberText(u) ? u.value : (JSON.stringify(u) ?? String(u))
+const MAX_QUOTED = 120
+
+/** The offending value for a message, cut short: the record itself is kept whole beside it. */
+const describe = (u: unknown): string => {
+  const text = u === undefined ? "nothing" : isJsonNumberText(u) ? u.value : (JSON.stringify(u) ?? String(u))
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length} characters)` : text
+}
 
 /**
  * One field of the record, decoded from whatever the source sent (`undefined` when the key is
@@ -124,12 +129,23 @@ export interface FieldError {
 
 const decode = Schema.decodeUnknownEither(EventRecord, { errors: "all", onExcessProperty: "ignore" })
 
+/** What a value that should have been a record is, in words; `undefined` for a record. */
+const notARecord = (u: unknown): string | undefined => {
+  if (u === null || u === undefined || typeof u === "boolean") return describe(u)
+  if (Array.isArray(u)) return "an array"
+  if (typeof u === "object" && !isJsonNumberText(u)) return undefined
+  return `the ${typeof u === "string" ? "string" : "number"} ${describe(u)}`
+}
+
 /** Decodes a parsed record, or lists every problem with it. */
-export const decodeEventRecord = (input: unknown): Either.Either<EventRecord, ReadonlyArray<FieldError>> =>
-  Either.mapLeft(decode(input), (error) =>
+export const decodeEventRecord = (input: unknown): Either.Either<EventRecord, ReadonlyArray<FieldError>> => {
+  const kind = notARecord(input)
+  if (kind !== undefined) return Either.left([{ path: "", message: `a record must be a JSON object, got ${kind}` }])
+  return Either.mapLeft(decode(input), (error) =>
     ParseResult.ArrayFormatter.formatErrorSync(error).map((issue): FieldError => {
       const path = issue.path.join(".")
       // A required key that is absent never reaches its field's decoder: say so in the field's words.
       return { path, message: issue._tag === "Missing" ? `${path} is required` : issue.message }
     }),
   )
+}

@@ -63,6 +63,8 @@ export interface QualitySettings {
   readonly rejectThresholdPct: number
   readonly minValidRows: number
   readonly parquetRowGroupSize: number
+  /** Worker threads that validate and encode row groups; 0 does it all on the main thread. */
+  readonly transformWorkers: number
 }
 
 export interface ScheduleSettings {
@@ -199,6 +201,7 @@ const quality = R.all({
   rejectThresholdPct: R.decimal("REJECT_THRESHOLD_PCT", 5.0, 0, 100),
   minValidRows: R.integer("MIN_VALID_ROWS", 1, 0),
   parquetRowGroupSize: R.integer("PARQUET_ROW_GROUP_SIZE", 100_000, 1_000, 10_000_000),
+  transformWorkers: R.integer("TRANSFORM_WORKERS", 2, 0, 64),
 })
 
 const logLevel = Effect.map(

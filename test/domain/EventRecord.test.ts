@@ -209,4 +209,18 @@ describe("EventRecord", () => {
       assert.isAbove(errors.length, 0)
     }
   })
+
+  it("quotes a long offending value cut short", () => {
+    const [error] = invalid({ ...base, price: "9".repeat(5000) })
+    assert.strictEqual(error?.message, `price must be a finite number, got "${"9".repeat(119)}… (5002 characters)`)
+  })
+
+  it("says what it got instead of an object", () => {
+    const said = (input: unknown) => invalid(input).map((e) => `${e.path}|${e.message}`)
+    assert.deepStrictEqual(said(null), ["|a record must be a JSON object, got null"])
+    assert.deepStrictEqual(said([base]), ["|a record must be a JSON object, got an array"])
+    assert.deepStrictEqual(said(parse("42")), ["|a record must be a JSON object, got the number 42"])
+    assert.deepStrictEqual(said("text"), ['|a record must be a JSON object, got the string "text"'])
+    assert.deepStrictEqual(said(true), ["|a record must be a JSON object, got true"])
+  })
 })

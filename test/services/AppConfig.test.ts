@@ -24,6 +24,7 @@ describe("AppConfig", () => {
       assert.strictEqual(s.api.rateLimitDelaySeconds, 2.0)
       assert.strictEqual(s.api.concurrency, 4)
       assert.strictEqual(s.quality.rejectThresholdPct, 5.0)
+      assert.strictEqual(s.quality.transformWorkers, 2)
       assert.strictEqual(s.locations.localDataDir, "data/raw_events")
       assert.strictEqual(s.locations.localRejectsDir, "data/raw_events_rejects")
       assert.strictEqual(s.locations.stateDir, "state")
@@ -122,6 +123,7 @@ describe("AppConfig", () => {
     [{ SF_API_VERSION: "v62" }, 'SF_API_VERSION must look like 62.0 (got "v62")'],
     [{ SF_MAX_ERROR_RATE_PCT: "200" }, 'SF_MAX_ERROR_RATE_PCT must be a number from 0 to 100 (got "200")'],
     [{ MIN_VALID_ROWS: "-1" }, 'MIN_VALID_ROWS must be an integer of at least 0 (got "-1")'],
+    [{ TRANSFORM_WORKERS: "two" }, 'TRANSFORM_WORKERS must be an integer from 0 to 64 (got "two")'],
     [
       { ADLS_ENDPOINT: "dfs.core.windows.net" },
       'ADLS_ENDPOINT must be an http:// or https:// URL (got "dfs.core.windows.net")',

@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
+import { Effect, Either, Layer, LogLevel } from "effect"
+import { parseWeek, type Week } from "../../src/domain/Week.js"
+import { type WeekPaths, weekPaths } from "../../src/domain/WeekPaths.js"
+import { loggingLayer } from "../../src/program/Logging.js"
+import { type TransformOptions, transform } from "../../src/program/stages/Transform.js"
+import { AppConfig } from "../../src/services/AppConfig.js"
+
+export const WEEK: Week = Either.getOrThrow(parseWeek("2019-11-01", "2019-11-07"))
+export const WEEK_START_MS = Date.UTC(2019, 10, 1)
+
+/** `2019-11-28T19:00:00.000000Z`: the run's one ingested_at in tests. */
+export const INGESTED_AT_MICROS = Date.UTC(2019, 10, 28, 19) * 1000
+
+/** The paths of `WEEK` under a fresh temp directory. */
+export const tempWeek = (week: Week = WEEK): WeekPaths => {
+  const root = mkdtempSync(join(tmpdir(), "retl-transform-"))
+  const paths = weekPaths(
+    {
+      localDataDir: join(root, "data"),
+      localRejectsDir: join(root, "rejects"),
+      stateDir: join(root, "state"),
+      lakeBasePath: "lake/events",
+      lakeRejectsBasePath: "lake/rejects",
+    },
+    week,
+  )
+  mkdirSync(paths.localDir, { recursive: true })
+  return paths
+}
+
+/** Writes `raw.ndjson` as the extract stage does: one record a line, each line ended. */
+export const writeRaw = (paths: WeekPaths, lines: ReadonlyArray<string>): void =>
+  writeFileSync(paths.raw, lines.map((line) => `${line}\n`).join(""))
+
+/** Runs the transform stage on the real file system with `settings`, capturing its JSON log lines. */
+export const runTransform = (
+  paths: WeekPaths,
+  settings: Record<string, string> = {},
+  options: Partial<TransformOptions> = {},
+) => {
+  const logs: Array<Record<string, unknown>> = []
+  const write = (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>)
+  return transform(paths, { dryRun: false, ingestedAtMicros: INGESTED_AT_MICROS, ...options }).pipe(
+    Effect.either,
+    Effect.map((result) => ({ result, logs })),
+    Effect.provide(
+      Layer.mergeAll(
+        NodeFileSystem.layer,
+        AppConfig.fromMap({ TRANSFORM_WORKERS: "0", ...settings }),
+        loggingLayer({ format: "json", level: LogLevel.Info, write }),
+      ),
+    ),
+  )
+}
