@@ -35,9 +35,11 @@ export const renderSummary = (outcome: RunOutcome): string => {
   const transform = outputs.transform
   if (transform) {
     lines.push("  files:")
-    for (const f of [outputs.extract?.raw, transform.events, transform.rejects]) {
-      if (f) lines.push(`    ${size(f.sizeBytes).padStart(10)}  ${f.path}`)
-    }
+    const raw = outputs.extract?.raw
+    if (raw)
+      lines.push(`    ${size(raw.sizeBytes).padStart(10)}  ${raw.path} (intermediate, removed when the week is done)`)
+    for (const f of [transform.events, transform.rejects])
+      lines.push(`    ${size(f.sizeBytes).padStart(10)}  ${f.path}`)
   }
   const load = outputs.load
   if (load) {

@@ -10,9 +10,13 @@ export const withProgress =
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.gen(function* () {
       const started = Date.now()
+      // Interruptible even when the stage is not (the scheduler runs stages uninterruptibly), so
+      // the stage can always stop its reporter.
       const reporter = yield* Effect.fork(
-        Effect.suspend(() => reportProgress(stage, describe((Date.now() - started) / 1000))).pipe(
-          Effect.repeat(Schedule.spaced("500 millis")),
+        Effect.interruptible(
+          Effect.suspend(() => reportProgress(stage, describe((Date.now() - started) / 1000))).pipe(
+            Effect.repeat(Schedule.spaced("500 millis")),
+          ),
         ),
       )
       return yield* self.pipe(Effect.ensuring(Fiber.interrupt(reporter).pipe(Effect.zipRight(progressDone(stage)))))

@@ -4,6 +4,7 @@ import { LocalStorageError } from "../../domain/Errors.js"
 import { rejectRatePct, type StageName } from "../../domain/RunStatus.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Lake } from "../../services/Lake.js"
+import { operation } from "../../services/Operation.js"
 import { Warehouse } from "../../services/Warehouse.js"
 import { readEventRows } from "../parquet/EventsParquetReader.js"
 import { extract } from "../stages/Extract.js"
@@ -115,7 +116,7 @@ export const loadStep = (ctx: RunContext) =>
       lakeRejects: lakeRejects && facts(lakeRejects),
       warehouseRows,
     } satisfies LoadOutput
-  })
+  }).pipe(operation("load", { week_start: ctx.week.start, week_end: ctx.week.end, local_only: !ctx.useLake }))
 
 export const gateStep = (ctx: RunContext) =>
   Effect.gen(function* () {
