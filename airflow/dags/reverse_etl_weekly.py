@@ -12,7 +12,7 @@ The stages hand over through sidecars named after the DAG run, which the CLI rea
 |---|---|
 | `pipeline_mode` | `local` (default): the week in `week_start`/`week_end`, local files only, no Salesforce. `azure`: the week the warehouse checkpoint names, the lake, and Salesforce. |
 | `week_start`, `week_end` | `YYYY-MM-DD`, the window in `local` mode |
-| `sf_username`, `sf_password`, `sf_security_token`, `sf_domain` | the Salesforce login; `salesforce_sync` runs only in `azure` mode with `sf_username` set |
+| `sf_username`, `sf_password`, `sf_security_token`, `sf_domain` | the Salesforce login; Salesforce is written only in `azure` mode with `sf_username` set (otherwise `salesforce_sync` echoes the skip and the CLI still ends the run) |
 | `slack_webhook_url` | a Slack incoming webhook for failures; nothing is posted when it is not set |
 
 Trigger with config `{"week_start": "2019-12-01", "week_end": "2019-12-07"}` to run (or re-run)
@@ -102,14 +102,29 @@ def stage_command(stage: str, dag_run: Any) -> str:
     return " ".join(args)
 
 
+def writes_to_salesforce(dag_run: Any) -> bool:
+    """Salesforce is written only in `azure` mode with a Salesforce user."""
+    return run_window(dag_run)["mode"] == "azure" and bool(_variable("sf_username"))
+
+
 def sync_command(dag_run: Any) -> str:
-    """salesforce_sync: the CLI in `azure` mode with a Salesforce user, else a logged skip."""
-    window = run_window(dag_run)
-    if window["mode"] != "azure":
-        return "echo 'salesforce_sync skipped: pipeline_mode is local, which never writes to Salesforce'"
+    """
+    salesforce_sync: the CLI's last stage, which ends the run (run row, `_SUCCESS.json`, the
+    checkpoint). Without Salesforce (`local` mode, or no `sf_username`) the task echoes the skip
+    and the CLI gets no Salesforce login, so it logs the skip too and still ends the run: a DAG
+    that only echoed would never move the checkpoint.
+    """
+    command = stage_command("salesforce-sync", dag_run)
+    if run_window(dag_run)["mode"] != "azure":
+        return f"echo 'salesforce_sync skipped: pipeline_mode is local, which never writes to Salesforce' && {command}"
     if not _variable("sf_username"):
-        return "echo 'salesforce_sync skipped: the Airflow Variable sf_username is not set'"
-    return stage_command("salesforce-sync", dag_run)
+        return f"echo 'salesforce_sync skipped: the Airflow Variable sf_username is not set' && {command}"
+    return command
+
+
+def salesforce_login(name: str, dag_run: Any) -> str:
+    """A Salesforce login Variable, handed to the CLI only when this run writes to Salesforce."""
+    return (_variable(name) or ("login" if name == "sf_domain" else "")) if writes_to_salesforce(dag_run) else ""
 
 
 def week_value(end: str, dag_run: Any) -> str:
@@ -188,10 +203,10 @@ WEEK_ENV = {
 # *password* / *token* in task logs and rendered fields.
 SALESFORCE_ENV = {
     **WEEK_ENV,
-    "SF_USERNAME": "{{ var.value.get('sf_username', '') }}",
-    "SF_PASSWORD": "{{ var.value.get('sf_password', '') }}",
-    "SF_SECURITY_TOKEN": "{{ var.value.get('sf_security_token', '') }}",
-    "SF_DOMAIN": "{{ var.value.get('sf_domain', 'login') }}",
+    "SF_USERNAME": "{{ reverse_etl_salesforce('sf_username', dag_run) }}",
+    "SF_PASSWORD": "{{ reverse_etl_salesforce('sf_password', dag_run) }}",
+    "SF_SECURITY_TOKEN": "{{ reverse_etl_salesforce('sf_security_token', dag_run) }}",
+    "SF_DOMAIN": "{{ reverse_etl_salesforce('sf_domain', dag_run) }}",
 }
 
 default_args = {
@@ -218,6 +233,7 @@ with DAG(
         "reverse_etl_command": stage_command,
         "reverse_etl_sync_command": sync_command,
         "reverse_etl_week": week_value,
+        "reverse_etl_salesforce": salesforce_login,
     },
     tags=["reverse-etl", "salesforce"],
     doc_md=__doc__,

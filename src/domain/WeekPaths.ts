@@ -23,6 +23,9 @@ export interface WeekPaths {
   readonly lakeEvents: string
   readonly lakeRejects: string
   readonly lakeRaw: string
+  /** Written last by a successful run: the week is done (`_SUCCESS.json`, ignored by Spark and Hive). */
+  readonly marker: string
+  readonly lakeMarker: string
   readonly sidecar: (stage: StageName, runTag: string) => string
   readonly lakeSidecar: (stage: StageName, runTag: string) => string
 }
@@ -44,6 +47,8 @@ export const weekPaths = (locations: Locations, week: Week): WeekPaths => {
     lakeEvents: joinPath(lakeDir, "events.parquet"),
     lakeRejects: joinPath(locations.lakeRejectsBasePath, week.partition, "rejects.parquet"),
     lakeRaw: joinPath(lakeDir, "raw.ndjson"),
+    marker: joinPath(localDir, "_SUCCESS.json"),
+    lakeMarker: joinPath(lakeDir, "_SUCCESS.json"),
     sidecar: (stage, runTag) => joinPath(localDir, sidecarName(stage, runTag)),
     lakeSidecar: (stage, runTag) => joinPath(lakeDir, sidecarName(stage, runTag)),
   }

@@ -269,12 +269,20 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
       return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     })
 
+    const remove = Effect.fn("LakeAdls.remove")(function* (path: string) {
+      const p = yield* lakePath(path)
+      yield* withRetry(
+        sdk("delete", p, (abortSignal) => fileSystem.getFileClient(p).deleteIfExists(false, { abortSignal })),
+      )
+    })
+
     return Lake.of({
       location,
       put,
       exists: (path) => Effect.map(stat(path), Option.isSome),
       stat,
       get,
+      remove,
       list,
     })
   })

@@ -141,7 +141,14 @@ const make = (root: string) =>
       return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     })
 
-    return Lake.of({ location, put, exists: (path) => Effect.map(stat(path), Option.isSome), stat, get, list })
+    const remove = Effect.fn("LakeLocal.remove")(function* (path: string) {
+      const p = yield* lakePath(path)
+      for (const file of [fileOf(p), metaOf(p)]) {
+        yield* fs.remove(file, { force: true }).pipe(Effect.mapError(localStorageError("remove", file)))
+      }
+    })
+
+    return Lake.of({ location, put, exists: (path) => Effect.map(stat(path), Option.isSome), stat, get, remove, list })
   })
 
 /**

@@ -63,7 +63,9 @@ const make = Effect.gen(function* () {
           .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     )
 
-  return Lake.of({ location, put, exists: (path) => Effect.map(stat(path), Option.isSome), stat, get, list })
+  const remove = (path: string) => Effect.map(lakePath(path), (p) => void objects.delete(p))
+
+  return Lake.of({ location, put, exists: (path) => Effect.map(stat(path), Option.isSome), stat, get, remove, list })
 })
 
 /** The lake as a map in memory, fresh for each build of the layer: for tests of the stages. */

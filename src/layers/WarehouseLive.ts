@@ -3,8 +3,10 @@ import type { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import type { ConfigurationError, WarehouseError } from "../domain/Errors.js"
 import { AppConfig } from "../services/AppConfig.js"
+import type { SyncLedger } from "../services/SyncLedger.js"
 import type { Warehouse } from "../services/Warehouse.js"
 import { SqlClientSqlite } from "./SqlClientSqlite.js"
+import { SyncLedgerSql } from "./SyncLedgerSql.js"
 import { WarehouseSql } from "./WarehouseSql.js"
 
 /** The SQL client the settings choose: Azure SQL when WAREHOUSE is mssql, else SQLite at SQLITE_PATH. */
@@ -26,8 +28,9 @@ export const SqlClientLive: Layer.Layer<
   ),
 )
 
+/** The warehouse and the Salesforce sync's ledger, on one client (one SQLite connection, one SQL Server pool). */
 export const WarehouseLive: Layer.Layer<
-  Warehouse,
+  Warehouse | SyncLedger,
   WarehouseError | ConfigurationError,
   AppConfig | FileSystem.FileSystem
-> = WarehouseSql().pipe(Layer.provide(SqlClientLive))
+> = Layer.merge(WarehouseSql(), SyncLedgerSql).pipe(Layer.provide(SqlClientLive))

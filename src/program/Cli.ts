@@ -1,7 +1,10 @@
 import { Command } from "@effect/cli"
+import { backfillCommandOf } from "./BackfillCommand.js"
 import { checkApiCommandOf } from "./CheckApiCommand.js"
 import { dbCommandOf } from "./DbCommand.js"
+import { demoCommandOf } from "./DemoCommand.js"
 import { runCommandOf } from "./RunCommand.js"
+import { scheduleCommandOf } from "./ScheduleCommand.js"
 import { serveAdlsCommandOf } from "./ServeAdlsCommand.js"
 import { serveApiCommandOf } from "./ServeApiCommand.js"
 import { serveSalesforceCommandOf } from "./ServeSalesforceCommand.js"
@@ -14,6 +17,9 @@ export const makeCli = (wiring: Wiring) => {
     Command.withDescription("Weekly reverse ETL: events API → Parquet → lake + warehouse → Salesforce"),
     Command.withSubcommands([
       runCommandOf(wiring),
+      scheduleCommandOf(wiring),
+      backfillCommandOf(wiring),
+      demoCommandOf(wiring),
       checkApiCommandOf(wiring),
       dbCommandOf(wiring),
       serveApiCommandOf(wiring),

@@ -13,6 +13,9 @@ const logFailure =
         : Effect.logError(`${command} failed`, cause),
     )
 
+/** What running a command needs of the wiring: settings, where logs go, where spans go. */
+export type CommandWiring = Pick<Wiring, "config" | "writeLog" | "tracing">
+
 /**
  * Runs a command's body the way every command runs: settings loaded and validated first, then a
  * logger at LOG_LEVEL that scrubs every configured secret, a correlation id on every line, the
@@ -20,16 +23,13 @@ const logFailure =
  * exported when tracing is on (and flushed before this returns), and one error line if anything
  * fails. The error still fails the effect, so the process exits 1.
  */
-/** What running a command needs of the wiring: settings, where logs go, where spans go. */
-export type CommandWiring = Pick<Wiring, "config" | "writeLog" | "tracing">
-
-export const runCommand = <A, E, R, E2, RIn>(
+export const runCommand = <A, E, R, ROut, E2, RIn>(
   wiring: CommandWiring,
   command: string,
   format: LogFormat,
-  body: Effect.Effect<A, E, R | AppConfig>,
-  services: Layer.Layer<R, E2, RIn | AppConfig>,
-): Effect.Effect<A, E | E2 | ConfigurationError, Exclude<RIn, AppConfig>> => {
+  body: Effect.Effect<A, E, R>,
+  services: Layer.Layer<ROut, E2, RIn>,
+): Effect.Effect<A, E | E2 | ConfigurationError, Exclude<Exclude<R, ROut> | RIn, AppConfig>> => {
   const write = wiring.writeLog
   const logging = (level: LogLevel.LogLevel, secrets: ReadonlyArray<string>) =>
     loggingLayer({ format, level, secrets, ...(write ? { write } : {}) })

@@ -1,10 +1,13 @@
 import { Command, Options } from "@effect/cli"
-import { Effect, Either, Layer, Option } from "effect"
+import { Console, Effect, Either, Layer, Option } from "effect"
 import { ConfigurationError } from "../domain/Errors.js"
 import { STAGES } from "../domain/RunStatus.js"
 import { parseWeek, WeekFromFlags } from "../domain/Week.js"
 import { runCommand } from "./CommandRuntime.js"
 import { logFormat } from "./CommonOptions.js"
+import { runPipeline } from "./pipeline/Pipeline.js"
+import { pipelineLayer } from "./pipeline/PipelineLayer.js"
+import { outcomeJson, renderSummary } from "./pipeline/RunSummary.js"
 import type { RunOptions } from "./RunOptions.js"
 import { printRunPlan } from "./RunPlan.js"
 import type { Wiring } from "./Wiring.js"
@@ -80,10 +83,8 @@ export const runCommandOf = (wiring: Wiring) =>
       Effect.gen(function* () {
         yield* validateRunFlags(run)
         if (run.validateOnly) return yield* printRunPlan(run)
-        return yield* new ConfigurationError({
-          message: `stage ${run.stage} is not built yet`,
-          details: { setting: "--stage", value: run.stage },
-        })
+        const outcome = yield* runPipeline(run).pipe(Effect.provide(pipelineLayer(wiring, run, logFormat)))
+        yield* Console.log(logFormat === "text" ? renderSummary(outcome) : JSON.stringify(outcomeJson(outcome)))
       }),
       Layer.empty,
     ),

@@ -1,5 +1,6 @@
-import type { Option } from "effect"
+import { Option } from "effect"
 import type { StageName } from "../domain/RunStatus.js"
+import type { Week } from "../domain/Week.js"
 
 /** What `reverse-etl run` was asked to do. */
 export interface RunOptions {
@@ -18,3 +19,23 @@ export interface RunOptions {
   /** Send every row of the week to Salesforce, not only those changed since their last sync. */
   readonly fullResync: boolean
 }
+
+/** A full run with every flag off, for the commands that build their runs (schedule, backfill, demo). */
+export const fullRun = (overrides: Partial<RunOptions> = {}): RunOptions => ({
+  weekStart: Option.none(),
+  weekEnd: Option.none(),
+  useCheckpoint: false,
+  stage: "full",
+  localOnly: false,
+  dryRun: false,
+  force: false,
+  advanceOnSkip: false,
+  validateOnly: false,
+  requireSalesforce: false,
+  fullResync: false,
+  ...overrides,
+})
+
+/** A full run of one given week. */
+export const runOfWeek = (week: Week, overrides: Partial<RunOptions> = {}): RunOptions =>
+  fullRun({ weekStart: Option.some(week.start), weekEnd: Option.some(week.end), ...overrides })

@@ -1,11 +1,8 @@
-import { Config, Console, Effect, Option } from "effect"
-import { ConfigurationError } from "../domain/Errors.js"
-import { safeRunTag } from "../domain/RunTag.js"
-import { parseWeek, type Week, WeekFromFlags } from "../domain/Week.js"
+import { Console, Effect, Option } from "effect"
+import type { ConfigurationError } from "../domain/Errors.js"
 import { AppConfig } from "../services/AppConfig.js"
+import { airflowRunTag, type WeekSource, weekSourceOf } from "./pipeline/WeekSource.js"
 import type { RunOptions } from "./RunOptions.js"
-
-export type WeekSource = "flags" | "checkpoint" | "settings"
 
 /** What `run` would do, as `--validate-only` prints it: one JSON object on one line. */
 export interface RunPlan {
@@ -26,29 +23,12 @@ export interface RunPlan {
   readonly salesforce_login: boolean
 }
 
-const noWeek = new ConfigurationError({
-  message: "no week to run: give --week-start and --week-end, or --use-checkpoint, or set WEEK_START and WEEK_END",
-  details: { setting: "--week-start", rule: "one source for the window is needed" },
-})
-
-/** Where the window comes from, in the order a run looks: flags, then the checkpoint, then settings. */
-const weekOf = (run: RunOptions, settingsWeek: Option.Option<Week>) =>
-  Effect.gen(function* () {
-    if (Option.isSome(run.weekStart) && Option.isSome(run.weekEnd)) {
-      const week = yield* parseWeek(run.weekStart.value, run.weekEnd.value, WeekFromFlags)
-      return { source: "flags" as const, week: Option.some(week) }
-    }
-    if (run.useCheckpoint) return { source: "checkpoint" as const, week: Option.none<Week>() }
-    if (Option.isSome(settingsWeek)) return { source: "settings" as const, week: settingsWeek }
-    return yield* noWeek
-  })
-
 /** Resolves what `run` was asked to do against the settings, without touching any outside system. */
 export const makeRunPlan = (run: RunOptions): Effect.Effect<RunPlan, ConfigurationError, AppConfig> =>
   Effect.gen(function* () {
     const settings = yield* AppConfig
-    const { source, week } = yield* weekOf(run, settings.week)
-    const runId = yield* Config.option(Config.string("AIRFLOW_CTX_DAG_RUN_ID")).pipe(Effect.orElseSucceed(Option.none))
+    const { source, week } = yield* weekSourceOf(run, settings.week)
+    const runTag = yield* airflowRunTag
     return {
       validate_only: true,
       stage: run.stage,
@@ -59,10 +39,7 @@ export const makeRunPlan = (run: RunOptions): Effect.Effect<RunPlan, Configurati
       dry_run: run.dryRun,
       force: run.force,
       advance_on_skip: run.advanceOnSkip,
-      run_tag: Option.match(
-        Option.filter(runId, (id) => id.trim().length > 0),
-        { onNone: () => null, onSome: safeRunTag },
-      ),
+      run_tag: Option.getOrNull(runTag),
       lake: settings.lake.kind,
       warehouse: settings.warehouse.kind,
       salesforce_login: Option.isSome(settings.salesforce.username),

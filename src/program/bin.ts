@@ -2,8 +2,10 @@
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
+import { CrmJsforce } from "../layers/CrmJsforce.js"
 import { EventsApiHttp } from "../layers/EventsApiHttp.js"
 import { lakeFromSettings } from "../layers/LakeFromSettings.js"
+import { progressTerminal } from "../layers/ProgressTerminal.js"
 import { StateStoreFs } from "../layers/StateStoreFs.js"
 import { tracingLayer } from "../layers/Tracing.js"
 import { WarehouseLive } from "../layers/WarehouseLive.js"
@@ -23,6 +25,8 @@ const live: Wiring = {
   warehouse: WarehouseLive.pipe(Layer.provide(NodeFileSystem.layer)),
   stateStore: StateStoreFs.pipe(Layer.provide(NodeFileSystem.layer)),
   eventsApi: EventsApiHttp.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),
+  crm: CrmJsforce,
+  terminalProgress: progressTerminal(),
 }
 
 makeCli(live)(process.argv).pipe(

@@ -42,6 +42,8 @@ export class Lake extends Context.Tag("retl/Lake")<
      * A missing object fails with `details.reason` "NotFound".
      */
     readonly get: (lakePath: string, localFile: string) => Effect.Effect<FileFacts, LakeError>
+    /** Removes the file at `lakePath`; nothing happens when there is none. */
+    readonly remove: (lakePath: string) => Effect.Effect<void, LakeError>
     /** Every file under the directory `prefix` ("" for the whole lake), recursively, sorted by path. */
     readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<LakeEntry>, LakeError>
   }

@@ -126,7 +126,15 @@ class RenderTest(unittest.TestCase):
             self.assertEqual(task.env["RETL_WEEK_START"], "2019-12-01")
             self.assertEqual(task.env["RETL_WEEK_END"], "2019-12-07")
         sync = rendered("salesforce_sync", context_for("salesforce_sync"))
-        self.assertTrue(sync.bash_command.startswith("echo 'salesforce_sync skipped: pipeline_mode is local"))
+        self.assertEqual(
+            sync.bash_command,
+            "echo 'salesforce_sync skipped: pipeline_mode is local, which never writes to Salesforce' && "
+            'reverse-etl run --stage salesforce-sync --week-start "$RETL_WEEK_START" --week-end "$RETL_WEEK_END" '
+            "--local-only --log-format json",
+        )
+        # The CLI still ends the run, but never gets a Salesforce login in local mode.
+        self.assertEqual(sync.env["SF_USERNAME"], "")
+        self.assertEqual(sync.env["SF_PASSWORD"], "")
 
     def test_azure_mode_runs_the_checkpoint_week_with_the_lake(self) -> None:
         set_variables(pipeline_mode="azure", week_start="2019-12-01", week_end="2019-12-07", sf_username="etl@example.com")
@@ -135,11 +143,15 @@ class RenderTest(unittest.TestCase):
             self.assertEqual(task.bash_command, f"reverse-etl run --stage {stage} --use-checkpoint --log-format json")
             self.assertEqual(task.env["RETL_WEEK_START"], "")
 
-    def test_azure_mode_without_a_salesforce_user_echoes_the_skip(self) -> None:
-        set_variables(pipeline_mode="azure")
+    def test_azure_mode_without_a_salesforce_user_echoes_the_skip_and_still_ends_the_run(self) -> None:
+        set_variables(pipeline_mode="azure", sf_password="left-over")
         sync = rendered("salesforce_sync", context_for("salesforce_sync"))
-        self.assertEqual(sync.bash_command, "echo 'salesforce_sync skipped: the Airflow Variable sf_username is not set'")
-        self.assertEqual(sync.execute(context_for("salesforce_sync")), sync.bash_command[6:-1])
+        self.assertEqual(
+            sync.bash_command,
+            "echo 'salesforce_sync skipped: the Airflow Variable sf_username is not set' && "
+            "reverse-etl run --stage salesforce-sync --use-checkpoint --log-format json",
+        )
+        self.assertEqual(sync.env["SF_PASSWORD"], "")
 
     def test_dag_run_conf_overrides_the_week_in_both_modes(self) -> None:
         conf = {"week_start": "2020-01-05", "week_end": "2020-01-11"}
@@ -227,11 +239,11 @@ class CliTest(unittest.TestCase):
     def test_local_mode_commands(self) -> None:
         set_variables(pipeline_mode="local", week_start="2019-12-01", week_end="2019-12-07")
         with mock.patch.dict(os.environ, self.worker_env(), clear=True):
-            plans = self.run_tasks("scheduled__2024-06-03T14:00:00+00:00", tasks=TASKS[:4])
-        for task_id, stage in zip(TASKS[:4], CLI_STAGES):
+            plans = self.run_tasks("scheduled__2024-06-03T14:00:00+00:00")
+        for task_id, stage in zip(TASKS, CLI_STAGES):
             self.assertLessEqual(
                 {"stage": stage, "week_source": "flags", "week_start": "2019-12-01", "week_end": "2019-12-07",
-                 "local_only": True, "lake": "local"}.items(),
+                 "local_only": True, "lake": "local", "salesforce_login": False}.items(),
                 plans[task_id].items(),
             )
         self.assert_one_run_tag(plans, "scheduled_2024-06-03T14_00_00")

@@ -116,6 +116,26 @@ export const lakeContract = (name: string, lake: () => Layer.Layer<Lake, unknown
       ),
     )
 
+    it.live("removes a file, keeps its neighbours, and removes a missing one without complaint", () =>
+      run((service, dir) =>
+        Effect.gen(function* () {
+          const file = localFile(dir, "sidecar.json", new TextEncoder().encode('{"stage":"extract"}'))
+          yield* service.put(file.path, `${WEEK}/_stage_extract_t1.json`)
+          yield* service.put(file.path, `${WEEK}/_stage_transform_t1.json`)
+          yield* service.remove(`${WEEK}/_stage_extract_t1.json`)
+          yield* service.remove(`${WEEK}/_stage_extract_t1.json`)
+          assert.isFalse(yield* service.exists(`${WEEK}/_stage_extract_t1.json`))
+          assert.deepStrictEqual(
+            (yield* service.list(WEEK)).map((e) => e.path),
+            [`${WEEK}/_stage_transform_t1.json`],
+          )
+          // A path that would leave the lake is refused, never removed.
+          const refused = yield* Effect.flip(service.remove("../outside.json"))
+          assert.strictEqual(refused._tag, "ConfigurationError")
+        }),
+      ),
+    )
+
     it.live("answers a missing object with false, none, and a NotFound error that writes no local file", () =>
       run((service, dir) =>
         Effect.gen(function* () {

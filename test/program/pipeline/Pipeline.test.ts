@@ -1,0 +1,172 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Exit, Option } from "effect"
+import { AuthenticationError } from "../../../src/domain/Errors.js"
+import { parseWeek } from "../../../src/domain/Week.js"
+import { malformedRecords, REJECTED } from "../../../src/emulators/EcomDataGenerator.js"
+import { runOfWeek } from "../../../src/program/RunOptions.js"
+import { makeHarness } from "../../support/PipelineHarness.js"
+
+const WEEK = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
+const partition = "week_start=2019-12-01/week_end=2019-12-07"
+
+const expectedRejects = (data: { seed: number; eventsPerWeek: number; malformedPct: number }) =>
+  [...malformedRecords(data, WEEK)].filter((m) => REJECTED[m.kind]).length
+
+describe("pipeline, full run (test layers)", () => {
+  it.scoped("runs every stage: files, lake, warehouse, Salesforce, audit rows, checkpoint, clean-up", () =>
+    Effect.gen(function* () {
+      const h = yield* makeHarness()
+      const outcome = yield* h.run(runOfWeek(WEEK))
+      const rejected = expectedRejects(h.data)
+      assert.isAbove(rejected, 0)
+      assert.strictEqual(outcome.status, "SUCCESS_WITH_REJECTS")
+      assert.deepStrictEqual(
+        outcome.stages.map((s) => s.stage),
+        ["extract", "transform", "load", "quality-gate", "salesforce-sync"],
+      )
+      const v = Option.getOrThrow(outcome.validation)
+      assert.deepStrictEqual([v.rowsFetched, v.rowsRejected], [h.data.eventsPerWeek, rejected])
+
+      const local = `${h.dir}/main/data/raw_events/${partition}`
+      assert.deepStrictEqual(readdirSync(local).sort(), ["_SUCCESS.json", "events.parquet"])
+      assert.isTrue(existsSync(`${h.dir}/main/data/raw_events_rejects/${partition}/rejects.parquet`))
+
+      const [events] = yield* h.query<{ n: number }>("SELECT COUNT(*) AS n FROM ecom_events")
+      assert.strictEqual(events?.n, v.rowsValid)
+      const customers = yield* h.query<{ n: number }>("SELECT COUNT(*) AS n FROM vw_salesforce_customer_weekly_export")
+      assert.strictEqual(h.org.records.size, customers[0]?.n)
+
+      const runs = yield* h.query<{ status: string; rows_fetched: number; rows_rejected: number }>(
+        "SELECT status, rows_fetched, rows_rejected FROM pipeline_run",
+      )
+      assert.deepStrictEqual(runs, [{ status: "SUCCESS_WITH_REJECTS", rows_fetched: 2000, rows_rejected: rejected }])
+      const stages = yield* h.query<{ stage: string; status: string }>(
+        "SELECT stage, status FROM pipeline_stage ORDER BY started_at",
+      )
+      assert.deepStrictEqual(
+        stages.map((s) => `${s.stage}:${s.status}`),
+        ["extract:SUCCESS", "transform:SUCCESS", "load:SUCCESS", "quality-gate:SUCCESS", "salesforce-sync:SUCCESS"],
+      )
+      const [checkpoint] = yield* h.query<{ next_week_start: string; next_week_end: string }>(
+        "SELECT next_week_start, next_week_end FROM pipeline_checkpoint",
+      )
+      assert.deepStrictEqual({ ...checkpoint }, { next_week_start: "2019-12-08", next_week_end: "2019-12-14" })
+      const mirror = JSON.parse(readFileSync(`${h.dir}/main/state/extractor_state.json`, "utf8"))
+      assert.strictEqual(mirror.next_week_start, "2019-12-08")
+      assert.deepStrictEqual(Option.getOrThrow(outcome.nextWeek).start, "2019-12-08")
+    }),
+  )
+
+  it.scoped("skips a done week, and redoes it with --force without doubling rows or resending customers", () =>
+    Effect.gen(function* () {
+      const h = yield* makeHarness()
+      yield* h.run(runOfWeek(WEEK))
+      const uploads = h.org.uploads.size
+      const pagesAsked = h.requests.length
+
+      const again = yield* h.run(runOfWeek(WEEK))
+      assert.strictEqual(again.status, "SKIPPED")
+      assert.strictEqual(h.requests.length, pagesAsked, "a done week asks the API for nothing")
+      assert.isTrue(h.logs.some((l) => String(l.message).startsWith("Week already done: skipped")))
+
+      const forced = yield* h.run(runOfWeek(WEEK, { force: true }))
+      assert.strictEqual(forced.status, "SUCCESS_WITH_REJECTS")
+      const sync = forced.outputs["salesforce-sync"]
+      assert.strictEqual(sync?.sent, 0)
+      assert.strictEqual(sync?.unchanged, h.org.records.size)
+      assert.strictEqual(h.org.uploads.size, uploads, "no second upload to Salesforce")
+      const [events] = yield* h.query<{ n: number }>("SELECT COUNT(*) AS n FROM ecom_events")
+      assert.strictEqual(events?.n, Option.getOrThrow(forced.validation).rowsValid)
+      const runs = yield* h.query<{ status: string }>("SELECT status FROM pipeline_run ORDER BY started_at")
+      assert.deepStrictEqual(
+        runs.map((r) => r.status),
+        ["SUCCESS_WITH_REJECTS", "SKIPPED", "SUCCESS_WITH_REJECTS"],
+      )
+    }),
+  )
+
+  it.scoped(
+    "fails the quality gate above the threshold: FAILED row with the error, checkpoint and marker left alone",
+    () =>
+      Effect.gen(function* () {
+        const h = yield* makeHarness()
+        const exit = yield* Effect.exit(h.run(runOfWeek(WEEK), { env: { REJECT_THRESHOLD_PCT: "0.5" } }))
+        assert.isTrue(Exit.isFailure(exit))
+        if (Exit.isFailure(exit)) assert.include(JSON.stringify(exit.cause), "DataQualityError")
+        const [run] = yield* h.query<{ status: string; error_type: string; error_message: string }>(
+          "SELECT status, error_type, error_message FROM pipeline_run",
+        )
+        assert.strictEqual(run?.status, "FAILED")
+        assert.strictEqual(run?.error_type, "DataQualityError")
+        assert.include(run?.error_message, "REJECT_THRESHOLD_PCT")
+        const checkpoint = yield* h.query("SELECT * FROM pipeline_checkpoint")
+        assert.deepStrictEqual(checkpoint, [])
+        assert.isFalse(existsSync(`${h.dir}/main/data/raw_events/${partition}/_SUCCESS.json`))
+        assert.strictEqual(h.org.records.size, 0, "nothing reaches Salesforce")
+        const stages = yield* h.query<{ stage: string; status: string }>("SELECT stage, status FROM pipeline_stage")
+        assert.deepStrictEqual(
+          stages.find((s) => s.stage === "quality-gate"),
+          { stage: "quality-gate", status: "FAILED" },
+        )
+      }),
+  )
+
+  it.scoped("records an API failure as the run's error and leaves no raw file", () =>
+    Effect.gen(function* () {
+      const h = yield* makeHarness({
+        page: (_week, n) =>
+          n === 2 ? new AuthenticationError({ message: "key revoked", details: { status: 401 } }) : undefined,
+      })
+      const exit = yield* Effect.exit(h.run(runOfWeek(WEEK)))
+      assert.isTrue(Exit.isFailure(exit))
+      const [run] = yield* h.query<{ status: string; error_type: string }>(
+        "SELECT status, error_type FROM pipeline_run",
+      )
+      assert.deepStrictEqual({ ...run }, { status: "FAILED", error_type: "AuthenticationError" })
+      assert.isFalse(existsSync(`${h.dir}/main/data/raw_events/${partition}/raw.ndjson`))
+    }),
+  )
+
+  it.scoped("dry run: validates and reports, writes no Parquet, no rows, no checkpoint", () =>
+    Effect.gen(function* () {
+      const h = yield* makeHarness()
+      const outcome = yield* h.run(runOfWeek(WEEK, { dryRun: true }))
+      assert.isTrue(outcome.dryRun)
+      assert.strictEqual(Option.getOrThrow(outcome.validation).rowsRejected, expectedRejects(h.data))
+      assert.strictEqual(outcome.outputs["salesforce-sync"]?.sent, 0)
+      const local = `${h.dir}/main/data/raw_events/${partition}`
+      assert.deepStrictEqual(readdirSync(local), ["salesforce_dry_run"], "only the CSVs the sync would send")
+      assert.deepStrictEqual(yield* h.query("SELECT * FROM pipeline_run"), [])
+      assert.deepStrictEqual(yield* h.query("SELECT * FROM ecom_events"), [])
+      assert.strictEqual(h.org.records.size, 0)
+    }),
+  )
+
+  it.scoped("moves the checkpoint only past the week it points at", () =>
+    Effect.gen(function* () {
+      const h = yield* makeHarness()
+      yield* h.run(runOfWeek(WEEK))
+      const later = Either.getOrThrow(parseWeek("2019-12-22", "2019-12-28"))
+      const skippedAhead = yield* h.run(runOfWeek(later))
+      assert.isTrue(Option.isNone(skippedAhead.nextWeek))
+      const next = yield* h.run(runOfWeek(WEEK.next))
+      assert.strictEqual(Option.getOrThrow(next.nextWeek).start, "2019-12-15")
+      const checkpointed = yield* h.run(
+        runOfWeek(WEEK, { weekStart: Option.none(), weekEnd: Option.none(), useCheckpoint: true }),
+      )
+      assert.strictEqual(checkpointed.week.start, "2019-12-15")
+    }),
+  )
+
+  it.scoped("with --local-only nothing reaches the lake", () =>
+    Effect.gen(function* () {
+      const h = yield* makeHarness()
+      const outcome = yield* h.run(runOfWeek(WEEK, { localOnly: true }))
+      assert.isNull(outcome.outputs.load?.lakeEvents)
+      const again = yield* h.run(runOfWeek(WEEK))
+      assert.strictEqual(again.status, "SKIPPED")
+      assert.strictEqual(again.lakeCopiesRedone, 3, "a done week's missing lake copies are uploaded again")
+    }),
+  )
+})

@@ -1,0 +1,146 @@
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { NodeContext, NodeFileSystem } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { ConfigProvider, Console, Context, Effect, Layer, LogLevel } from "effect"
+import type { Week } from "../../src/domain/Week.js"
+import { type EcomData, pageRecords } from "../../src/emulators/EcomDataGenerator.js"
+import { crmMemory, MemoryOrg } from "../../src/layers/CrmMemory.js"
+import { type TestPage, testPage } from "../../src/layers/EventsApiTest.js"
+import { LakeMemory } from "../../src/layers/LakeMemory.js"
+import { SqlClientSqlite } from "../../src/layers/SqlClientSqlite.js"
+import { StateStoreFs } from "../../src/layers/StateStoreFs.js"
+import { SyncLedgerSql } from "../../src/layers/SyncLedgerSql.js"
+import { WarehouseSql } from "../../src/layers/WarehouseSql.js"
+import { makeCli } from "../../src/program/Cli.js"
+import { loggingLayer } from "../../src/program/Logging.js"
+import { type RunOutcome, runPipeline } from "../../src/program/pipeline/Pipeline.js"
+import type { RunOptions } from "../../src/program/RunOptions.js"
+import type { Wiring } from "../../src/program/Wiring.js"
+import { AppConfig } from "../../src/services/AppConfig.js"
+import { Crm } from "../../src/services/Crm.js"
+import { EventsApi } from "../../src/services/EventsApi.js"
+import { Lake } from "../../src/services/Lake.js"
+
+export const PAGE_SIZE = 500
+
+export interface HarnessOptions {
+  readonly data?: Partial<EcomData>
+  /** Replaces what page `n` of `week` answers (an error, say); undefined keeps the generated page. */
+  readonly page?: (week: Week, n: number) => TestPage | undefined
+  /** Real milliseconds page `n` of `week` takes to answer. */
+  readonly pageDelayMs?: (week: Week, n: number) => number
+}
+
+/**
+ * The pipeline with the test layers (no network, deterministic): the events API answers pages
+ * of the emulator's generator, the lake is in memory, Salesforce is an org in memory, the
+ * warehouse is a SQLite file. Lake, warehouse and org are shared by every run of the harness, as
+ * Airflow workers share them; each "worker" has its own local directories.
+ */
+export const makeHarness = (options: HarnessOptions = {}) =>
+  Effect.gen(function* () {
+    const dir = mkdtempSync(join(tmpdir(), "retl-pipeline-"))
+    const data: EcomData = { seed: 7, eventsPerWeek: 2_000, malformedPct: 2, ...options.data }
+    const org = new MemoryOrg()
+    const shared = yield* Layer.build(
+      Layer.mergeAll(
+        LakeMemory.layer,
+        crmMemory(org),
+        Layer.mergeAll(WarehouseSql(), SyncLedgerSql).pipe(
+          Layer.provideMerge(SqlClientSqlite(`${dir}/warehouse.sqlite`)),
+        ),
+      ).pipe(Layer.provide(NodeFileSystem.layer)),
+    )
+    const requests: Array<{ week: string; page: number }> = []
+    const eventsApi = Layer.succeed(
+      EventsApi,
+      EventsApi.of({
+        pageSize: PAGE_SIZE,
+        page: (week, n) =>
+          Effect.suspend(() => {
+            requests.push({ week: week.start, page: n })
+            const answer = options.page?.(week, n) ?? pageRecords(data, week, n, PAGE_SIZE)
+            const delay = options.pageDelayMs?.(week, n) ?? 0
+            return (
+              Array.isArray(answer)
+                ? Effect.succeed(testPage(n, answer as ReadonlyArray<string>, data.eventsPerWeek))
+                : Effect.fail(answer as Exclude<TestPage, ReadonlyArray<string>>)
+            ).pipe(Effect.delay(delay))
+          }),
+        health: Effect.void,
+      }),
+    )
+
+    /** The settings of one worker: its own data and state directories. */
+    const settings = (worker: string, overrides: Record<string, string> = {}) => ({
+      LOCAL_DATA_DIR: `${dir}/${worker}/data/raw_events`,
+      LOCAL_REJECTS_DIR: `${dir}/${worker}/data/raw_events_rejects`,
+      STATE_DIR: `${dir}/${worker}/state`,
+      TRANSFORM_WORKERS: "0",
+      SF_USERNAME: "retl@example.com",
+      SF_PASSWORD: "password",
+      SF_SECURITY_TOKEN: "token",
+      SF_POLL_INTERVAL_SECONDS: "0.01",
+      ...overrides,
+    })
+
+    const logs: Array<Record<string, unknown>> = []
+    const run = (
+      options: RunOptions,
+      {
+        worker = "main",
+        env = {},
+        airflowRunId,
+      }: { worker?: string; env?: Record<string, string>; airflowRunId?: string } = {},
+    ): Effect.Effect<RunOutcome, unknown> =>
+      runPipeline(options).pipe(
+        Effect.withConfigProvider(
+          ConfigProvider.fromMap(new Map(airflowRunId === undefined ? [] : [["AIRFLOW_CTX_DAG_RUN_ID", airflowRunId]])),
+        ),
+        Effect.provide(StateStoreFs),
+        Effect.provide(eventsApi),
+        Effect.provide(shared),
+        Effect.provide(AppConfig.fromMap(settings(worker, env))),
+        Effect.provide(NodeFileSystem.layer),
+        Effect.provide(
+          loggingLayer({ format: "json", level: LogLevel.Info, write: (line) => void logs.push(JSON.parse(line)) }),
+        ),
+      )
+
+    const sql = Context.get(shared, SqlClient.SqlClient)
+    const lake = Context.get(shared, Lake)
+    const query = <A extends object>(text: string) => sql.unsafe<A>(text).pipe(Effect.orDie)
+
+    /** The same test layers as the program's wiring, to run the real command tree in this process. */
+    const wiring = (overrides: Record<string, string> = {}): Wiring => ({
+      config: AppConfig.fromMap(settings("main", overrides)),
+      eventsApi,
+      lake: Layer.succeed(Lake, lake),
+      warehouse: Layer.succeedContext(shared),
+      stateStore: StateStoreFs.pipe(Layer.provide(NodeFileSystem.layer)),
+      crm: Layer.succeed(Crm, Context.get(shared, Crm)),
+      writeLog: (line) => void logs.push(JSON.parse(line)),
+    })
+
+    /** Runs `reverse-etl ...args` in this process on the test layers; stdout is collected, not printed. */
+    const cli = (args: ReadonlyArray<string>, overrides: Record<string, string> = {}) => {
+      const stdout: Array<string> = []
+      const capture = (current: Console.Console): Console.Console => ({
+        ...current,
+        log: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(parts.join(" "))),
+      })
+      return Console.consoleWith((current) =>
+        makeCli(wiring(overrides))(["node", "reverse-etl", ...args]).pipe(Effect.withConsole(capture(current))),
+      ).pipe(
+        Effect.provide(NodeContext.layer),
+        Effect.exit,
+        Effect.map((exit) => ({ exit, stdout: stdout.join("\n") })),
+      )
+    }
+
+    return { dir, org, lake, run, cli, query, requests, logs, data, settings }
+  })
+
+export type Harness = Effect.Effect.Success<ReturnType<typeof makeHarness>>
