@@ -17,9 +17,9 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { adlsEmulator } from "../src/emulators/AdlsEmulator.js"
-import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from "../src/emulators/AdlsSharedKey.js"
 import { ecomApiDefaults, serveEcomApi } from "../src/emulators/EcomApiServer.js"
-import { EMULATOR_DEFAULTS, salesforceEmulator } from "../src/emulators/SalesforceEmulator.js"
+import { salesforceEmulator } from "../src/emulators/SalesforceEmulator.js"
+import { emulatorSettings } from "../src/program/EmulatorSettings.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const arg = (name: string, fallback: number) => {
@@ -97,24 +97,7 @@ const measure = (events: number, nodeOptions = "") =>
       const salesforce = yield* salesforceEmulator({})
       const result = yield* Effect.promise(() =>
         runPipeline(
-          {
-            API_BASE_URL: api.url,
-            API_KEY,
-            API_RATE_LIMIT_DELAY: "0",
-            LOCAL_DATA_DIR: `${dir}/data/raw_events`,
-            LOCAL_REJECTS_DIR: `${dir}/data/raw_events_rejects`,
-            STATE_DIR: `${dir}/state`,
-            SQLITE_PATH: `${dir}/warehouse.sqlite`,
-            STORAGE_ACCOUNT: DEV_ACCOUNT,
-            CONTAINER: "lake",
-            ADLS_ENDPOINT: lake.url,
-            AZURE_STORAGE_ACCOUNT_KEY: DEV_ACCOUNT_KEY,
-            SF_LOGIN_URL: salesforce.url,
-            SF_USERNAME: EMULATOR_DEFAULTS.username,
-            SF_PASSWORD: EMULATOR_DEFAULTS.password,
-            SF_SECURITY_TOKEN: EMULATOR_DEFAULTS.securityToken,
-            SF_POLL_INTERVAL_SECONDS: "0.2",
-          },
+          emulatorSettings({ eventsApi: api.url, apiKey: API_KEY, adls: lake.url, salesforce: salesforce.url }, dir),
           events,
           nodeOptions,
         ),

@@ -2,7 +2,7 @@ import { Command, Options } from "@effect/cli"
 import { Clock, Console, Effect, Either, Exit, Layer } from "effect"
 import { weeksCovering } from "../domain/WeekRange.js"
 import { runCommand } from "./CommandRuntime.js"
-import { logFormat } from "./CommonOptions.js"
+import { force, fullResync, localOnly, logFormat, requireSalesforce } from "./CommonOptions.js"
 import { type BackfillRow, renderBackfillTable } from "./pipeline/BackfillTable.js"
 import { preparePipeline, runWeekOf } from "./pipeline/Pipeline.js"
 import { pipelineLayer } from "./pipeline/PipelineLayer.js"
@@ -16,14 +16,10 @@ const options = {
     Options.withDefault(1),
     Options.withDescription("weeks run at once (each its own files and run row)"),
   ),
-  force: Options.boolean("force").pipe(Options.withDescription("redo weeks that are already done")),
-  localOnly: Options.boolean("local-only").pipe(Options.withDescription("write local files only, no lake upload")),
-  requireSalesforce: Options.boolean("require-salesforce").pipe(
-    Options.withDescription("fail a week when no Salesforce credentials are set (default: skip the sync)"),
-  ),
-  fullResync: Options.boolean("full-resync").pipe(
-    Options.withDescription("send every row to Salesforce, not only rows changed since their last sync"),
-  ),
+  force,
+  localOnly,
+  requireSalesforce,
+  fullResync,
   logFormat,
 }
 

@@ -1,11 +1,11 @@
 import { Command, Options } from "@effect/cli"
 import { Clock, Console, Effect, Layer, Option } from "effect"
 import { adlsEmulator } from "../emulators/AdlsEmulator.js"
-import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from "../emulators/AdlsSharedKey.js"
 import { ecomApiDefaults, serveEcomApi } from "../emulators/EcomApiServer.js"
-import { EMULATOR_DEFAULTS, salesforceEmulator } from "../emulators/SalesforceEmulator.js"
+import { salesforceEmulator } from "../emulators/SalesforceEmulator.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { runCommand } from "./CommandRuntime.js"
+import { emulatorSettings } from "./EmulatorSettings.js"
 import { runPipeline } from "./pipeline/Pipeline.js"
 import { pipelineLayer } from "./pipeline/PipelineLayer.js"
 import { renderSummary } from "./pipeline/RunSummary.js"
@@ -59,24 +59,12 @@ export const demoCommandOf = (wiring: Wiring) =>
           })
           const lake = yield* adlsEmulator({ dir: `${dir}/adls` })
           const salesforce = yield* salesforceEmulator({ inProgressPolls: 1 })
-          const settings = AppConfig.fromMap({
-            API_BASE_URL: api.url,
-            API_KEY: DEMO_API_KEY,
-            API_RATE_LIMIT_DELAY: "0",
-            LOCAL_DATA_DIR: `${dir}/data/raw_events`,
-            LOCAL_REJECTS_DIR: `${dir}/data/raw_events_rejects`,
-            STATE_DIR: `${dir}/state`,
-            SQLITE_PATH: `${dir}/warehouse.sqlite`,
-            STORAGE_ACCOUNT: DEV_ACCOUNT,
-            CONTAINER: "lake",
-            ADLS_ENDPOINT: lake.url,
-            AZURE_STORAGE_ACCOUNT_KEY: DEV_ACCOUNT_KEY,
-            SF_LOGIN_URL: salesforce.url,
-            SF_USERNAME: EMULATOR_DEFAULTS.username,
-            SF_PASSWORD: EMULATOR_DEFAULTS.password,
-            SF_SECURITY_TOKEN: EMULATOR_DEFAULTS.securityToken,
-            SF_POLL_INTERVAL_SECONDS: "0.2",
-          })
+          const settings = AppConfig.fromMap(
+            emulatorSettings(
+              { eventsApi: api.url, apiKey: DEMO_API_KEY, adls: lake.url, salesforce: salesforce.url },
+              dir,
+            ),
+          )
           yield* Effect.logInfo("Demo emulators started").pipe(
             Effect.annotateLogs({ events_api: api.url, adls: lake.url, salesforce: salesforce.url, dir }),
           )

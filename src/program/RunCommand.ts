@@ -4,7 +4,7 @@ import { ConfigurationError } from "../domain/Errors.js"
 import { STAGES } from "../domain/RunStatus.js"
 import { parseWeek, WeekFromFlags } from "../domain/Week.js"
 import { runCommand } from "./CommandRuntime.js"
-import { logFormat } from "./CommonOptions.js"
+import { force, fullResync, localOnly, logFormat, requireSalesforce } from "./CommonOptions.js"
 import { runPipeline } from "./pipeline/Pipeline.js"
 import { pipelineLayer } from "./pipeline/PipelineLayer.js"
 import { outcomeJson, renderSummary } from "./pipeline/RunSummary.js"
@@ -28,21 +28,17 @@ const options = {
     Options.withDefault("full" as const),
     Options.withDescription("run every stage (full) or just one, as Airflow does one task each"),
   ),
-  localOnly: Options.boolean("local-only").pipe(Options.withDescription("write local files only, no lake upload")),
+  localOnly,
   dryRun: Options.boolean("dry-run").pipe(Options.withDescription("validate and report without writing anything")),
-  force: Options.boolean("force").pipe(Options.withDescription("re-run a week whose output already exists")),
+  force,
   advanceOnSkip: Options.boolean("advance-on-skip").pipe(
     Options.withDescription("advance the checkpoint when the week is skipped as already done"),
   ),
   validateOnly: Options.boolean("validate-only").pipe(
     Options.withDescription("check the flags and settings, print the plan as one JSON line, run nothing"),
   ),
-  requireSalesforce: Options.boolean("require-salesforce").pipe(
-    Options.withDescription("fail the salesforce-sync stage when no Salesforce credentials are set (default: skip it)"),
-  ),
-  fullResync: Options.boolean("full-resync").pipe(
-    Options.withDescription("send every row of the week to Salesforce, not only rows changed since their last sync"),
-  ),
+  requireSalesforce,
+  fullResync,
   logFormat,
 }
 

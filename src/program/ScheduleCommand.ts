@@ -3,7 +3,7 @@ import { Cron, Effect, Either, Layer } from "effect"
 import { ConfigurationError } from "../domain/Errors.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { runCommand } from "./CommandRuntime.js"
-import { logFormat } from "./CommonOptions.js"
+import { localOnly, logFormat, requireSalesforce } from "./CommonOptions.js"
 import { preparePipeline, runWeekOf } from "./pipeline/Pipeline.js"
 import { pipelineLayer } from "./pipeline/PipelineLayer.js"
 import { fullRun } from "./RunOptions.js"
@@ -17,10 +17,8 @@ const options = {
     ),
     Options.optional,
   ),
-  localOnly: Options.boolean("local-only").pipe(Options.withDescription("write local files only, no lake upload")),
-  requireSalesforce: Options.boolean("require-salesforce").pipe(
-    Options.withDescription("fail a run when no Salesforce credentials are set (default: skip the sync)"),
-  ),
+  localOnly,
+  requireSalesforce,
   logFormat,
 }
 

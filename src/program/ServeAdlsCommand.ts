@@ -4,18 +4,12 @@ import { ConfigurationError } from "../domain/Errors.js"
 import { adlsEmulator } from "../emulators/AdlsEmulator.js"
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from "../emulators/AdlsSharedKey.js"
 import { runCommand } from "./CommandRuntime.js"
-import { logFormat } from "./CommonOptions.js"
+import { listenHost, listenPort, logFormat } from "./CommonOptions.js"
 import type { Wiring } from "./Wiring.js"
 
 const options = {
-  port: Options.integer("port").pipe(
-    Options.withDefault(10004),
-    Options.withDescription("port to listen on (0: any free)"),
-  ),
-  host: Options.text("host").pipe(
-    Options.withDefault("127.0.0.1"),
-    Options.withDescription("address to bind; 0.0.0.0 inside a container"),
-  ),
+  port: listenPort(10004),
+  host: listenHost,
   account: Options.text("account").pipe(
     Options.withDefault(DEV_ACCOUNT),
     Options.withDescription("storage account name"),

@@ -5,18 +5,12 @@ import { ENVELOPES, serveEcomApi } from "../emulators/EcomApiServer.js"
 import { addFaultSpec, type FaultSettings, noFaults } from "../emulators/EcomFaults.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { runCommand } from "./CommandRuntime.js"
-import { logFormat } from "./CommonOptions.js"
+import { listenHost, listenPort, logFormat } from "./CommonOptions.js"
 import type { Wiring } from "./Wiring.js"
 
 const options = {
-  port: Options.integer("port").pipe(
-    Options.withDefault(0),
-    Options.withDescription("port to listen on; 0 picks a free one"),
-  ),
-  host: Options.text("host").pipe(
-    Options.withDefault("127.0.0.1"),
-    Options.withDescription("address to bind (0.0.0.0 inside a container)"),
-  ),
+  port: listenPort(0),
+  host: listenHost,
   eventsPerWeek: Options.integer("events-per-week").pipe(
     Options.withDefault(100_000),
     Options.withDescription("records in each requested week"),

@@ -4,14 +4,11 @@ import { ConfigurationError } from "../domain/Errors.js"
 import { EMULATOR_DEFAULTS, salesforceEmulator } from "../emulators/SalesforceEmulator.js"
 import type { ValidationRule } from "../emulators/SalesforceStore.js"
 import { runCommand } from "./CommandRuntime.js"
-import { logFormat } from "./CommonOptions.js"
+import { listenPort, logFormat } from "./CommonOptions.js"
 import type { Wiring } from "./Wiring.js"
 
 const options = {
-  port: Options.integer("port").pipe(
-    Options.withDefault(8091),
-    Options.withDescription("port on 127.0.0.1 (0: any free port)"),
-  ),
+  port: listenPort(8091),
   username: Options.text("username").pipe(Options.withDefault(EMULATOR_DEFAULTS.username)),
   password: Options.redacted("password").pipe(Options.withDefault(Redacted.make(EMULATOR_DEFAULTS.password))),
   token: Options.redacted("token").pipe(

@@ -1,24 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Option } from "effect"
-import type { RunOptions } from "../../src/program/RunOptions.js"
+import { fullRun, type RunOptions } from "../../src/program/RunOptions.js"
 import { makeRunPlan } from "../../src/program/RunPlan.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
 import { runCli } from "../support/cli.js"
 
-const run = (overrides: Partial<RunOptions> = {}): RunOptions => ({
-  weekStart: Option.none(),
-  weekEnd: Option.none(),
-  useCheckpoint: false,
-  stage: "full",
-  localOnly: false,
-  dryRun: false,
-  force: false,
-  advanceOnSkip: false,
-  validateOnly: true,
-  requireSalesforce: false,
-  fullResync: false,
-  ...overrides,
-})
+const run = (overrides: Partial<RunOptions> = {}): RunOptions => fullRun({ validateOnly: true, ...overrides })
 
 const plan = (options: RunOptions, settings: Record<string, string> = {}, env: Record<string, string> = {}) =>
   makeRunPlan(options).pipe(

@@ -7,14 +7,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { STAGES } from "../../../src/domain/RunStatus.js"
 import { type AdlsEmulator, adlsEmulator } from "../../../src/emulators/AdlsEmulator.js"
-import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from "../../../src/emulators/AdlsSharedKey.js"
 import { ecomApiDefaults, serveEcomApi } from "../../../src/emulators/EcomApiServer.js"
-import {
-  EMULATOR_DEFAULTS,
-  type SalesforceEmulator,
-  salesforceEmulator,
-} from "../../../src/emulators/SalesforceEmulator.js"
+import { type SalesforceEmulator, salesforceEmulator } from "../../../src/emulators/SalesforceEmulator.js"
 import { SqlClientSqlite } from "../../../src/layers/SqlClientSqlite.js"
+import { emulatorSettings } from "../../../src/program/EmulatorSettings.js"
 import { runCli } from "../../support/cli.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
 
@@ -24,19 +20,10 @@ const API_KEY = "e2e-api-key"
 
 /** One deployment: its own lake container, warehouse file and Salesforce org. */
 const deployment = (root: string, name: string, api: string, lake: AdlsEmulator, sf: SalesforceEmulator) => ({
-  API_BASE_URL: api,
-  API_KEY,
-  API_RATE_LIMIT_DELAY: "0",
+  ...emulatorSettings({ eventsApi: api, apiKey: API_KEY, adls: lake.url, salesforce: sf.url }, `${root}/${name}`),
   TRANSFORM_WORKERS: "1",
-  STORAGE_ACCOUNT: DEV_ACCOUNT,
   CONTAINER: name,
-  ADLS_ENDPOINT: lake.url,
-  AZURE_STORAGE_ACCOUNT_KEY: DEV_ACCOUNT_KEY,
   SQLITE_PATH: `${root}/${name}.sqlite`,
-  SF_LOGIN_URL: sf.url,
-  SF_USERNAME: EMULATOR_DEFAULTS.username,
-  SF_PASSWORD: EMULATOR_DEFAULTS.password,
-  SF_SECURITY_TOKEN: EMULATOR_DEFAULTS.securityToken,
   SF_POLL_INTERVAL_SECONDS: "0.05",
 })
 
