@@ -12,7 +12,17 @@ const faultsSeen = (api: RunningEcomApi) => data(api).flatMap((r) => (r.fault ==
 const retries = (result: RunResult) => result.logs.filter((l) => l.message === "Events API request failed, retrying")
 
 /** The faults the first data requests get, in order; everything after them is answered. */
-const burst = (...sequence: ReadonlyArray<Fault>) => ({ api: { sequence } })
+const burst =
+  (...sequence: ReadonlyArray<Fault>) =>
+  () => ({ api: { sequence } })
+
+/**
+ * Page 1 and a few more answered, then the faults: where in the week they land depends on the
+ * seed, so the long mode puts them at different pages.
+ */
+const partWay =
+  (...faults: ReadonlyArray<Fault>) =>
+  (seed: number) => ({ api: { sequence: [...Array<Fault>(1 + (seed % 4)).fill("ok"), ...faults] } })
 
 /** Each faulted request was retried: one retry line per fault, naming the error it met. */
 const retriedEach = (errorType: string) => (stack: { api: RunningEcomApi }, result: RunResult) => {
@@ -47,14 +57,14 @@ const exhausted = (fault: Fault) => (stack: { api: RunningEcomApi }, result: Run
 const CASES: ReadonlyArray<LiveCase> = [
   {
     name: "events API × slow response past the client timeout",
-    stack: burst("ok", "slow"),
+    stack: partWay("slow"),
     env: { API_TIMEOUT_SECONDS: "1" },
     expect: "recovers",
     evidence: retriedEach("ApiTimeoutError"),
   },
   {
     name: "events API × 429 burst with Retry-After",
-    stack: { api: { sequence: ["ok", "429", "429", "429"], retryAfterSeconds: 1 } },
+    stack: (seed) => ({ api: { ...partWay("429", "429", "429")(seed).api, retryAfterSeconds: 1 } }),
     expect: "recovers",
     evidence: (stack, result) => {
       retriedEach("ApiResponseError")(stack, result)
@@ -69,7 +79,7 @@ const CASES: ReadonlyArray<LiveCase> = [
   },
   {
     name: "events API × 5xx burst (500, 502, 503, 504)",
-    stack: burst("ok", "500", "502", "503", "504", "503"),
+    stack: partWay("500", "502", "503", "504", "503"),
     expect: "recovers",
     evidence: (stack, result) => {
       retriedEach("ApiResponseError")(stack, result)
@@ -78,20 +88,20 @@ const CASES: ReadonlyArray<LiveCase> = [
   },
   {
     name: "events API × dropped connection mid-body",
-    stack: burst("ok", "drop", "drop"),
+    stack: partWay("drop", "drop"),
     expect: "recovers",
     evidence: retriedEach("ApiConnectionError"),
   },
   {
     name: "events API × 401 part-way through the week (key expired; real process)",
-    stack: burst("ok", "ok", "401"),
+    stack: partWay("ok", "401"),
     process: true,
     expect: "AuthenticationError",
     evidence: refusedOnce(401),
   },
   {
     name: "events API × 403 part-way through the week (key revoked)",
-    stack: burst("ok", "ok", "ok", "403"),
+    stack: partWay("ok", "ok", "403"),
     expect: "AuthenticationError",
     evidence: refusedOnce(403),
   },
@@ -104,7 +114,7 @@ const CASES: ReadonlyArray<LiveCase> = [
   },
   {
     name: "events API × 429 on every attempt (beyond the retry budget)",
-    stack: { api: { sequence: ["429", "429"], retryAfterSeconds: 0 } },
+    stack: () => ({ api: { sequence: ["429", "429"], retryAfterSeconds: 0 } }),
     env: { API_MAX_RETRIES: "2" },
     expect: "ApiResponseError",
     evidence: exhausted("429"),

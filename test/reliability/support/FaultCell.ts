@@ -64,6 +64,8 @@ export const assertFailed = (d: Deployment, result: RunResult, errorType: string
 
 /** A deployment the CLI runs against, however it is wired. */
 export interface Stand extends Deployment {
+  /** The trial's seed: the generator's data, and where a fault lands. */
+  readonly seed: number
   /** `reverse-etl ...args` with the stand's settings, over `env`; `watch` sees each log line as it is written. */
   readonly run: (
     args: ReadonlyArray<string>,

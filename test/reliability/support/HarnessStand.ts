@@ -58,6 +58,7 @@ const standUp = (seed: number): Effect.Effect<HarnessStand, never, Scope.Scope> 
     )
     const outputs: Array<string> = []
     const stand: HarnessStand = {
+      seed,
       h,
       disk,
       outage,

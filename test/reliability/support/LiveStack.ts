@@ -95,6 +95,7 @@ const makeStack = (options: StackOptions): Effect.Effect<LiveStack, never, Scope
     }
     const lakeFile = (path: string) => `${dir}/lake-store/${CONTAINER}/${path}`
     const stack: LiveStack = {
+      seed: options.seed,
       dir,
       api,
       lake,
@@ -175,15 +176,15 @@ const runOut = (
 
 /** The stack a cell runs on: emulators up, warehouse migrated, checkpoint at the week. */
 const standUpLive =
-  (options: Omit<StackOptions, "seed"> = {}) =>
+  (options: (seed: number) => Omit<StackOptions, "seed"> = () => ({})) =>
   (seed: number) =>
-    Effect.tap(makeStack({ seed, ...options }), prepareStand)
+    Effect.tap(makeStack({ seed, ...options(seed) }), prepareStand)
 
 const reference = referenceOf(standUpLive())
 
 export interface LiveCase extends FaultCase<LiveStack> {
-  /** How the emulators start (the events API's faults are fixed then). */
-  readonly stack?: Omit<StackOptions, "seed">
+  /** How the emulators start for a seed (the events API's faults are fixed then). */
+  readonly stack?: (seed: number) => Omit<StackOptions, "seed">
   /** Runs the faulted run as a real process (the built binary) rather than in this process. */
   readonly process?: boolean
 }
