@@ -53,9 +53,8 @@ const CASES: ReadonlyArray<LiveCase> = [
     }),
   ),
   {
-    name: "Salesforce × INVALID_LOGIN (real process)",
+    name: "Salesforce × INVALID_LOGIN",
     env: { SF_PASSWORD: "not-the-password" },
-    process: true,
     expect: "AuthenticationError",
     evidence: ({ sf }) => {
       assert.deepStrictEqual(statuses(sf, "soapLogin"), [500])
