@@ -175,6 +175,9 @@ const makeApp = (options: EcomApiOptions, seen: Array<SeenRequest>) => {
       case "429":
         seenAs(429, fault)
         return errorBody(429, "rate limit exceeded", { "retry-after": retryAfter(options.faults) })
+      case "401":
+        seenAs(401, fault)
+        return errorBody(401, "API key expired")
       case "403":
         seenAs(403, fault)
         return errorBody(403, "this key may not read ecom_events")

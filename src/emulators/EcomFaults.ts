@@ -4,9 +4,10 @@ import { mix32, unit } from "./EcomCatalog.js"
 /**
  * Faults the emulator can inject into data requests (`/datasets/ecom_events`; `/health` is never
  * faulted): statuses, a response held past the client's timeout, a connection dropped halfway
- * through the body. `403` stands for a key that is known but not allowed (revoked, wrong scope).
+ * through the body. `401` stands for a key that expired or was rotated part-way through a run,
+ * `403` for a key that is known but not allowed (revoked, wrong scope).
  */
-export const FAULT_KINDS = ["429", "500", "502", "503", "504", "slow", "drop", "403"] as const
+export const FAULT_KINDS = ["429", "500", "502", "503", "504", "slow", "drop", "401", "403"] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 export type Fault = FaultKind | "ok"
 

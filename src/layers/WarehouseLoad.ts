@@ -4,7 +4,7 @@ import { WarehouseError } from "../domain/Errors.js"
 import { EVENT_COLUMNS, type EventRow } from "../domain/OutputRows.js"
 import type { Week } from "../domain/Week.js"
 import type { SqlContext } from "./WarehouseSqlContext.js"
-import { mapSqlErrors } from "./WarehouseSqlErrors.js"
+import { isTransientWarehouseError, mapSqlErrors, warehouseRetry } from "./WarehouseSqlErrors.js"
 import type { Binds } from "./WarehouseSqlTypes.js"
 
 /**
@@ -86,6 +86,15 @@ export const makeLoadWeek = (ctx: SqlContext, batchRows: number) => {
       )
       .pipe(
         mapSqlErrors("loadWeek", { week: week.toString() }),
+        // The transaction rolled back and the rows stream can be read again: the whole load is redone.
+        Effect.tapError((error) =>
+          isTransientWarehouseError(error)
+            ? Effect.logWarning("warehouse load failed, will retry if attempts remain").pipe(
+                Effect.annotateLogs({ error_message: error.message }),
+              )
+            : Effect.void,
+        ),
+        Effect.retry(warehouseRetry),
         Effect.withSpan("Warehouse.loadWeek", { attributes: { week: week.toString() } }),
       )
   }

@@ -75,8 +75,12 @@ export const mapSqlErrors =
       ),
     ) as Effect.Effect<A, Exclude<E, SqlError> | WarehouseError, R>
 
+/** True for our errors of a statement the database says may pass (busy, locked, deadlock victim, a dropped connection). */
+export const isTransientWarehouseError = (error: unknown): error is WarehouseError | CheckpointError =>
+  (error instanceof WarehouseError || error instanceof CheckpointError) && error.details.transient === true
+
 /** 1 s, 2 s between attempts, 3 attempts in all; only for errors the database says may pass. */
 export const warehouseRetry = Schedule.exponential("1 second").pipe(
   Schedule.intersect(Schedule.recurs(2)),
-  Schedule.whileInput((error: WarehouseError | CheckpointError) => error.details.transient === true),
+  Schedule.whileInput(isTransientWarehouseError),
 )

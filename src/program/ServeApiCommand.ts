@@ -27,7 +27,9 @@ const options = {
   withTotal: Options.boolean("with-total").pipe(Options.withDescription("add meta.total to every page")),
   fault: Options.text("fault").pipe(
     Options.repeated,
-    Options.withDescription("KIND:PCT (429, 500, 502, 503, 504, slow, drop, 403), transient:PCT, or sequence:F,F,..."),
+    Options.withDescription(
+      "KIND:PCT (429, 500, 502, 503, 504, slow, drop, 401, 403), transient:PCT, or sequence:F,F,...",
+    ),
   ),
   retryAfter: Options.integer("retry-after").pipe(
     Options.withDefault(1),

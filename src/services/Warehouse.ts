@@ -46,8 +46,9 @@ export class Warehouse extends Context.Tag("retl/Warehouse")<
     /**
      * Replaces the week's rows of `ecom_events` (every row whose batch_week_start is `week.start`)
      * with `rows`, in one transaction, in batches: a failure anywhere (in the stream or the
-     * database) leaves the week as it was. Every row must belong to `week`. Answers the number of
-     * rows loaded.
+     * database) leaves the week as it was, and a transient database error (busy, locked, deadlock
+     * victim) redoes the whole load. Every row must belong to `week`. Answers the number of rows
+     * loaded.
      */
     readonly loadWeek: <E>(week: Week, rows: Stream.Stream<EventRow, E>) => Effect.Effect<number, WarehouseError | E>
     /** The export view's rows for the week, one per customer, ordered by user id, streamed in pages. */

@@ -1,5 +1,5 @@
 import { NodeFileSystem } from "@effect/platform-node"
-import { Effect, Layer, Ref } from "effect"
+import { Effect, Layer, Ref, Stream } from "effect"
 import { CheckpointError, WarehouseError } from "../../src/domain/Errors.js"
 import { SqlClientSqlite } from "../../src/layers/SqlClientSqlite.js"
 import { WarehouseSql } from "../../src/layers/WarehouseSql.js"
@@ -12,10 +12,10 @@ const outageError = (operation: string) =>
   new WarehouseError({ message: `warehouse ${operation} failed: connection reset`, details: { operation } })
 
 /**
- * The real SQL warehouse on SQLite `:memory:`, in front of which the operations named in `failing`
- * fail as a dropped connection would: for injecting outages into the program's best-effort writes.
+ * The warehouse provided to it, in front of which the operations named in `failing` fail as a
+ * dropped connection would: for injecting outages into the program's writes and reads.
  */
-export const flakyWarehouse = (failing: Outage) => {
+export const flaky = (failing: Outage): Layer.Layer<Warehouse, never, Warehouse> => {
   const down = (operation: string) => Effect.map(Ref.get(failing), (set) => set.has(operation) || set.has("*"))
   const guard =
     (operation: string) =>
@@ -24,7 +24,7 @@ export const flakyWarehouse = (failing: Outage) => {
         down(operation),
         (isDown): Effect.Effect<A, E | WarehouseError> => (isDown ? Effect.fail(outageError(operation)) : self),
       )
-  const flaky = Layer.effect(
+  return Layer.effect(
     Warehouse,
     Effect.map(Warehouse, (real) =>
       Warehouse.of({
@@ -39,8 +39,21 @@ export const flakyWarehouse = (failing: Outage) => {
         finishRun: (run) => guard("finishRun")(real.finishRun(run)),
         startStage: (stage) => guard("startStage")(real.startStage(stage)),
         finishStage: (stage) => guard("finishStage")(real.finishStage(stage)),
+        loadWeek: (week, rows) => guard("loadWeek")(real.loadWeek(week, rows)),
+        exportRows: (week) =>
+          Stream.unwrap(
+            Effect.map(down("exportRows"), (isDown) =>
+              isDown ? Stream.fail(outageError("exportRows")) : real.exportRows(week),
+            ),
+          ),
       }),
     ),
-  ).pipe(Layer.provide(WarehouseSql()))
-  return flaky.pipe(Layer.provideMerge(SqlClientSqlite(":memory:").pipe(Layer.provide(NodeFileSystem.layer))))
+  )
 }
+
+/** The real SQL warehouse on SQLite `:memory:`, behind `flaky(failing)`. */
+export const flakyWarehouse = (failing: Outage) =>
+  flaky(failing).pipe(
+    Layer.provide(WarehouseSql()),
+    Layer.provideMerge(SqlClientSqlite(":memory:").pipe(Layer.provide(NodeFileSystem.layer))),
+  )

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { FileSystem } from "@effect/platform"
 import { NodeContext, NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { ConfigProvider, Console, Context, Effect, Layer, LogLevel } from "effect"
@@ -22,6 +23,7 @@ import { AppConfig } from "../../src/services/AppConfig.js"
 import { Crm } from "../../src/services/Crm.js"
 import { EventsApi } from "../../src/services/EventsApi.js"
 import { Lake } from "../../src/services/Lake.js"
+import { flaky, type Outage } from "./FlakyWarehouse.js"
 
 export const PAGE_SIZE = 500
 
@@ -31,6 +33,34 @@ export interface HarnessOptions {
   readonly page?: (week: Week, n: number) => TestPage | undefined
   /** Real milliseconds page `n` of `week` takes to answer. */
   readonly pageDelayMs?: (week: Week, n: number) => number
+  /** The local disk of every run (NodeFileSystem by default): a disk that fills up, say. */
+  readonly fileSystem?: Layer.Layer<FileSystem.FileSystem>
+  /** Warehouse operations to take down while the set names them (see FlakyWarehouse). */
+  readonly warehouseOutage?: Outage
+}
+
+/**
+ * Runs `reverse-etl ...args` in this process with `wiring`, on `fileSystem`; stdout is collected,
+ * not printed. The exit is the command's: a failure is what makes the real process exit 1.
+ */
+export const cliWith = (
+  wiring: Wiring,
+  args: ReadonlyArray<string>,
+  fileSystem: Layer.Layer<FileSystem.FileSystem> = NodeFileSystem.layer,
+) => {
+  const stdout: Array<string> = []
+  const capture = (current: Console.Console): Console.Console => ({
+    ...current,
+    log: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(parts.join(" "))),
+  })
+  return Console.consoleWith((current) =>
+    makeCli(wiring)(["node", "reverse-etl", ...args]).pipe(Effect.withConsole(capture(current))),
+  ).pipe(
+    Effect.provide(fileSystem),
+    Effect.provide(NodeContext.layer),
+    Effect.exit,
+    Effect.map((exit) => ({ exit, stdout: stdout.join("\n") })),
+  )
 }
 
 /**
@@ -48,11 +78,15 @@ export const makeHarness = (options: HarnessOptions = {}) =>
       Layer.mergeAll(
         LakeMemory.layer,
         crmMemory(org),
-        Layer.mergeAll(WarehouseSql(), SyncLedgerSql).pipe(
-          Layer.provideMerge(SqlClientSqlite(`${dir}/warehouse.sqlite`)),
-        ),
+        Layer.mergeAll(
+          options.warehouseOutage === undefined
+            ? WarehouseSql()
+            : flaky(options.warehouseOutage).pipe(Layer.provide(WarehouseSql())),
+          SyncLedgerSql,
+        ).pipe(Layer.provideMerge(SqlClientSqlite(`${dir}/warehouse.sqlite`))),
       ).pipe(Layer.provide(NodeFileSystem.layer)),
     )
+    const disk = options.fileSystem ?? NodeFileSystem.layer
     const requests: Array<{ week: string; page: number }> = []
     const eventsApi = Layer.succeed(
       EventsApi,
@@ -103,7 +137,7 @@ export const makeHarness = (options: HarnessOptions = {}) =>
         Effect.provide(eventsApi),
         Effect.provide(shared),
         Effect.provide(AppConfig.fromMap(settings(worker, env))),
-        Effect.provide(NodeFileSystem.layer),
+        Effect.provide(disk),
         Effect.provide(
           loggingLayer({ format: "json", level: LogLevel.Info, write: (line) => void logs.push(JSON.parse(line)) }),
         ),
@@ -119,26 +153,14 @@ export const makeHarness = (options: HarnessOptions = {}) =>
       eventsApi,
       lake: Layer.succeed(Lake, lake),
       warehouse: Layer.succeedContext(shared),
-      stateStore: StateStoreFs.pipe(Layer.provide(NodeFileSystem.layer)),
+      stateStore: StateStoreFs.pipe(Layer.provide(disk)),
       crm: Layer.succeed(Crm, Context.get(shared, Crm)),
       writeLog: (line) => void logs.push(JSON.parse(line)),
     })
 
     /** Runs `reverse-etl ...args` in this process on the test layers; stdout is collected, not printed. */
-    const cli = (args: ReadonlyArray<string>, overrides: Record<string, string> = {}) => {
-      const stdout: Array<string> = []
-      const capture = (current: Console.Console): Console.Console => ({
-        ...current,
-        log: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(parts.join(" "))),
-      })
-      return Console.consoleWith((current) =>
-        makeCli(wiring(overrides))(["node", "reverse-etl", ...args]).pipe(Effect.withConsole(capture(current))),
-      ).pipe(
-        Effect.provide(NodeContext.layer),
-        Effect.exit,
-        Effect.map((exit) => ({ exit, stdout: stdout.join("\n") })),
-      )
-    }
+    const cli = (args: ReadonlyArray<string>, overrides: Record<string, string> = {}) =>
+      cliWith(wiring(overrides), args, disk)
 
     return { dir, org, lake, run, cli, query, requests, logs, data, settings }
   })

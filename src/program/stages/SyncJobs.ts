@@ -138,9 +138,7 @@ export const submitJob = (
     const crm = yield* Crm
     const ledger = yield* SyncLedger
     const upload = Effect.gen(function* () {
-      const job = yield* crm
-        .createUpsertJob({ object: ctx.objectName, externalIdField: ctx.externalIdField })
-        .pipe(Effect.retry(crmRetry))
+      const job = yield* crm.createUpsertJob({ object: ctx.objectName, externalIdField: ctx.externalIdField })
       yield* ledger.recordJob({
         jobId: job.id,
         runId: ctx.runId,
@@ -158,7 +156,8 @@ export const submitJob = (
       }
       return job.id
     })
-    // Only the upload is tried again, with a new job: the failed one was aborted and closed above.
+    // Creating the job and uploading its CSV share one budget of attempts (a retry inside would
+    // multiply it); after a failed upload the next attempt uses a new job, the failed one was aborted.
     const jobId = yield* upload.pipe(Effect.retry(crmRetry))
     yield* crm.closeJob(jobId).pipe(Effect.retry(crmRetry))
     yield* ledger.updateJobState(jobId, "UploadComplete")

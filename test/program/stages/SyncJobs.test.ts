@@ -79,6 +79,22 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
     }),
   )
 
+  it.effect("creating a job and uploading it share one budget of four attempts", () =>
+    Effect.gen(function* () {
+      const org = new MemoryOrg()
+      for (let i = 0; i < 4; i++) {
+        org.failures.push({ operation: "createUpsertJob", error: transient("REQUEST_LIMIT_EXCEEDED") })
+      }
+      const fiber = yield* Effect.fork(runSync(envFor(org)))
+      yield* TestClock.adjust("2 seconds")
+      yield* TestClock.adjust("4 seconds")
+      yield* TestClock.adjust("8 seconds")
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      assert.strictEqual(error.message, "REQUEST_LIMIT_EXCEEDED")
+      assert.strictEqual(count(org, "createUpsertJob"), 4, "no retry inside a retry")
+    }),
+  )
+
   it.effect("an error that is not transient is not retried", () =>
     Effect.gen(function* () {
       const org = new MemoryOrg()
