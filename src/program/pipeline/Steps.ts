@@ -81,7 +81,17 @@ export const transformStep = (ctx: RunContext) =>
     const input = yield* requireSidecar(ctx, "extract")
     yield* ensureLocal(ctx, ctx.paths.raw, ctx.paths.lakeRaw, input.output.raw)
     const ingestedAtMicros = (yield* Clock.currentTimeMillis) * 1000
-    const result = yield* transform(ctx.paths, { dryRun: false, ingestedAtMicros })
+    const seen = { rows: 0, rejected: 0 }
+    const result = yield* transform(ctx.paths, {
+      dryRun: false,
+      ingestedAtMicros,
+      onProgress: (p) => Object.assign(seen, p),
+    }).pipe(
+      withProgress(
+        "transform",
+        (s) => `${seen.rows.toLocaleString("en-US")} records, ${seen.rejected} rejected (${perSecond(seen.rows, s)})`,
+      ),
+    )
     if (result.events === null || result.rejects === null) return yield* Effect.dieMessage("transform wrote no files")
     if (ctx.handOffThroughLake) {
       const lake = yield* Lake
@@ -131,15 +141,19 @@ export const gateStep = (ctx: RunContext) =>
   })
 
 /** The Salesforce sync of the run's week, for real or (`dryRun`) writing only the CSVs it would send. */
-export const syncWeek = (ctx: RunContext, dryRun: boolean) =>
-  Effect.map(
+export const syncWeek = (ctx: RunContext, dryRun: boolean) => {
+  const seen = { jobs: 0, sent: 0 }
+  return Effect.map(
     salesforceSync(ctx.week, {
       runId: ctx.runId,
       dryRun,
       fullResync: ctx.options.fullResync,
       requireSalesforce: ctx.options.requireSalesforce,
       outputDir: ctx.paths.localDir,
-    }),
+      onProgress: (p) => Object.assign(seen, p),
+    }).pipe(
+      withProgress("salesforce-sync", () => `${seen.jobs} jobs done, ${seen.sent.toLocaleString("en-US")} rows sent`),
+    ),
     (result): SyncOutput => ({
       skipped: result.skipped,
       reason: result.reason ?? null,
@@ -151,5 +165,6 @@ export const syncWeek = (ctx: RunContext, dryRun: boolean) =>
       jobs: result.jobs,
     }),
   )
+}
 
 export const syncStep = (ctx: RunContext) => syncWeek(ctx, false)

@@ -26,6 +26,8 @@ export interface SyncOptions {
   readonly requireSalesforce: boolean
   /** Where a dry run writes its CSVs (under `salesforce_dry_run/`). */
   readonly outputDir: string
+  /** Called after each job, with the jobs and rows done so far: for a progress display. */
+  readonly onProgress?: (progress: { readonly jobs: number; readonly sent: number }) => void
 }
 
 export interface SyncResult {
@@ -169,7 +171,11 @@ export const salesforceSync = (
     for (const job of unfinished) total = addTally(total, yield* reattachJob(job, ctx))
     const reattachedJobs = unfinished.length
     total = yield* Stream.runFoldEffect(jobs, total, (sum, payload) =>
-      Effect.map(submitJob(payload, ctx), (t) => addTally(sum, t)),
+      Effect.map(submitJob(payload, ctx), (t) => {
+        const next = addTally(sum, t)
+        options.onProgress?.({ jobs: next.jobs, sent: next.sent })
+        return next
+      }),
     )
 
     const result: SyncResult = {

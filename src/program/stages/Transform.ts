@@ -21,6 +21,8 @@ export interface TransformOptions {
   readonly dryRun: boolean
   /** The run's one `ingested_at` (and `rejected_at`), epoch microseconds. */
   readonly ingestedAtMicros: number
+  /** Called after each row group, with the records read and rejected so far: for a progress display. */
+  readonly onProgress?: (progress: { readonly rows: number; readonly rejected: number }) => void
 }
 
 export interface TransformResult {
@@ -45,6 +47,7 @@ interface Sinks {
 interface ValidateSettings {
   readonly rowGroupSize: number
   readonly workers: number
+  readonly onProgress: TransformOptions["onProgress"]
 }
 
 const TOP_REASONS = 5
@@ -85,6 +88,7 @@ const validateWeek = (raw: string, stamp: BatchStamp, settings: ValidateSettings
       const consume = (result: BatchResult) =>
         Effect.gen(function* () {
           tally.add(result)
+          settings.onProgress?.({ rows: tally.fetched, rejected: tally.rejected })
           if (sinks === null) return
           if (result.events !== null) {
             yield* sinks.events.append(result.events)
@@ -156,7 +160,11 @@ export const transform = (
       })
     }
     const stamp: BatchStamp = { week: paths.week, ingestedAtMicros: options.ingestedAtMicros }
-    const settings = { rowGroupSize: quality.parquetRowGroupSize, workers: quality.transformWorkers }
+    const settings = {
+      rowGroupSize: quality.parquetRowGroupSize,
+      workers: quality.transformWorkers,
+      onProgress: options.onProgress,
+    }
     const judge = (tally: WeekTally) =>
       Effect.gen(function* () {
         yield* Effect.logInfo("Schema validation complete").pipe(

@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Exit, Option } from "effect"
+import { Effect, Either, Exit, Layer, Option } from "effect"
 import { AuthenticationError } from "../../../src/domain/Errors.js"
 import { parseWeek } from "../../../src/domain/Week.js"
 import { malformedRecords, REJECTED } from "../../../src/emulators/EcomDataGenerator.js"
 import { runOfWeek } from "../../../src/program/RunOptions.js"
+import { Progress } from "../../../src/services/Progress.js"
 import { makeHarness } from "../../support/PipelineHarness.js"
 
 const WEEK = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
@@ -167,6 +168,28 @@ describe("pipeline, full run (test layers)", () => {
       const again = yield* h.run(runOfWeek(WEEK))
       assert.strictEqual(again.status, "SKIPPED")
       assert.strictEqual(again.lakeCopiesRedone, 3, "a done week's missing lake copies are uploaded again")
+    }),
+  )
+})
+
+describe("pipeline progress", () => {
+  it.scoped("long stages report progress to a Progress service when one is given, and clear it", () =>
+    Effect.gen(function* () {
+      const h = yield* makeHarness()
+      const updates: Array<string> = []
+      const progress = Layer.succeed(Progress, {
+        update: (stage, text) => Effect.sync(() => void updates.push(`${stage}: ${text}`)),
+        done: (stage) => Effect.sync(() => void updates.push(`${stage}: done`)),
+      })
+      yield* h.run(runOfWeek(WEEK)).pipe(Effect.provide(progress))
+      for (const stage of ["extract", "transform", "salesforce-sync"]) {
+        assert.isTrue(
+          updates.some((u) => u.startsWith(`${stage}: `) && u !== `${stage}: done`),
+          `${stage} reported: ${updates.join(" | ")}`,
+        )
+        assert.include(updates, `${stage}: done`)
+      }
+      assert.match(updates.find((u) => u.startsWith("extract: ")) ?? "", /^extract: \d+ pages, \d+ records \(/)
     }),
   )
 })
