@@ -15,6 +15,7 @@ import {
   parquetFiles,
   parquetRows,
   salesforceLogin,
+  seedPendingCheckpoint,
   WEEK_FLAGS,
   weekState,
 } from "./support/CrashDeployment.js"
@@ -67,6 +68,7 @@ const BenchLive = Layer.scoped(
         deployment(mkdtempSync(join(tmpdir(), `retl-crash-${name}-`)), name, api, lake, sf),
       )
     const d = yield* deploy("clean")
+    seedPendingCheckpoint(d, "a")
     const clean = yield* Effect.promise(() => runProcess(["run", ...WEEK_FLAGS], d.env("a")))
     assert.strictEqual(clean.code, 0, tail(clean))
     const fetched = clean.stderr.split("\n").find((line) => line.includes('"Fetched all events from API"'))
@@ -113,6 +115,7 @@ const trial = (point: Point, k: number, mode: Mode) =>
     const runs: Array<ProcessRun> = []
     let killed: ProcessRun | undefined
     let attempts = 0
+    seedPendingCheckpoint(d, mode === "full" ? "a" : "w-extract")
     if (mode === "full") {
       killed = yield* Effect.promise(() => runProcess(["run", ...WEEK_FLAGS], d.env("a"), kill))
       runs.push(killed)
@@ -146,10 +149,14 @@ const trial = (point: Point, k: number, mode: Mode) =>
       runs.flatMap((r) => [r.stdout, r.stderr]),
       [d.root],
     )
-    const reattached = runs.reduce((n, r) => n + r.stderr.split('"reattaching to unfinished Bulk job"').length - 1, 0)
+    const logged = (message: string) =>
+      runs.reduce((n, r) => n + r.stderr.split(`"message":"${message}"`).length - 1, 0)
+    const reattached = logged("reattaching to unfinished Bulk job")
+    const endsFinished = logged("the run that finished this week stopped before its end: finishing it")
     console.log(
       `crash-restart: ${label}: ${landed ? `killed at ${killed.killedAtMs} ms` : "finished before the kill"}, ` +
         `${attempts} re-run(s), ${d.sf.requestsOf("closeJob").length} Bulk jobs closed, ${reattached} reattached, ` +
+        `${endsFinished} interrupted end finished, ` +
         `${checked.hiddenTemps} hidden temp file(s) left: ok`,
     )
     return landed

@@ -83,7 +83,9 @@ empty, \`.\` or \`..\` segments, backslashes or control characters (NUL) is refu
 Hidden temp files (\`.raw.ndjson.tmp-…\`, \`.events.parquet.tmp-…\`) on the killed process's disk
 and hidden staging objects in the lake: never read and never under a final name, they can be
 deleted at any time. The killed run's \`pipeline_run\` row stays \`RUNNING\`; the run that
-finished the week has its own row.
+finished the week has its own row. A worker's \`state/extractor_state.json\` is a copy of the
+checkpoint written after the warehouse: a kill between the two leaves it one week behind until the
+next run moves the checkpoint; the warehouse's row is the checkpoint.
 `
 
 /** What each known suite does, for the table's legend. A suite not listed still gets its rows. */

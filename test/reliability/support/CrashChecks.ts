@@ -116,9 +116,11 @@ const assertLakeWhole = (d: Deployment, marker: { events: { sizeBytes: number } 
   assert.isDefined(find(`${LAKE_EVENTS}/_SUCCESS.json`), `${label}: lake marker`)
 }
 
-const CHECKPOINT_MOVES = /^(checkpoint: week .* runs next|replayed the checkpoint after week)/
+const CHECKPOINT_MOVES = new RegExp(
+  `^(checkpoint: week ${WEEK.next}\\.\\.${WEEK.nextEnd} runs next|replayed the checkpoint after week ${WEEK.start}\\.)`,
+)
 
-/** How many times the processes of a trial moved the checkpoint, by their log lines. */
+/** How many times the processes of a trial moved the checkpoint past the week, by their log lines. */
 const checkpointMoves = (runs: ReadonlyArray<ProcessRun>) =>
   runs
     .flatMap((run) => [...run.stderr.matchAll(/"message":"([^"]*)"/g)])
@@ -148,8 +150,10 @@ export const assertLikeCleanRun = async (
     `${label}: checkpoint`,
   )
   assert.isAtMost(checkpointMoves(runs), 1, `${label}: the checkpoint was moved more than once`)
+  // A mirror is one worker's copy, written after the warehouse: a kill between the two leaves it behind, never ahead.
   for (const mirror of filesUnder(d.root).filter((p) => p.endsWith("/extractor_state.json"))) {
-    assert.strictEqual(JSON.parse(readFileSync(mirror, "utf8")).next_week_start, WEEK.next, `${label}: ${mirror}`)
+    const next = String(JSON.parse(readFileSync(mirror, "utf8")).next_week_start)
+    assert.isTrue(next <= WEEK.next, `${label}: ${mirror} says ${next} runs next`)
   }
   const finished = readRows(d.sqlite, `SELECT status FROM pipeline_run WHERE status LIKE 'SUCCESS%'`)
   assert.isAbove(finished.length, 0, `${label}: no run row records the week's success`)

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto"
-import { readdirSync, statSync } from "node:fs"
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { Either } from "effect"
+import { encodePendingLine, newPendingEntry } from "../../../src/domain/PendingUpdate.js"
+import { parseWeek } from "../../../src/domain/Week.js"
 import type { AdlsEmulator } from "../../../src/emulators/AdlsEmulator.js"
 import type { RunningEcomApi } from "../../../src/emulators/EcomApiServer.js"
 import { EMULATOR_DEFAULTS, type SalesforceEmulator } from "../../../src/emulators/SalesforceEmulator.js"
@@ -64,6 +67,21 @@ export const deployment = (
   }
 }
 export type Deployment = ReturnType<typeof deployment>
+
+/**
+ * The week before, done by an earlier run whose checkpoint write is still queued: the first run
+ * replays it (the checkpoint then points at this week, so moving it past this week is the run's
+ * to do) and the replay queue is on disk when the first process starts.
+ */
+export const seedPendingCheckpoint = (d: Deployment, worker: string) => {
+  const before = Either.getOrThrow(parseWeek("2019-11-24", "2019-11-30"))
+  const entry = newPendingEntry({ _tag: "AdvanceCheckpoint", completed: before }, new Date("2019-12-01T02:00:00Z"))
+  mkdirSync(`${d.root}/${worker}/state`, { recursive: true })
+  writeFileSync(
+    `${d.root}/${worker}/state/pending_db_updates.jsonl`,
+    `${encodePendingLine({ ...entry, lastError: "the warehouse was down (seeded by the crash suite)" })}\n`,
+  )
+}
 
 /** Rows as comparable text, with a digest: a week's rows compare in one step, and a difference shows. */
 export interface Rows {
