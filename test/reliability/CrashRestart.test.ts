@@ -15,7 +15,7 @@ import {
   parquetFiles,
   parquetRows,
   salesforceLogin,
-  seedPendingCheckpoint,
+  seedPendingQueue,
   WEEK_FLAGS,
   weekState,
 } from "./support/CrashDeployment.js"
@@ -68,7 +68,7 @@ const BenchLive = Layer.scoped(
         deployment(mkdtempSync(join(tmpdir(), `retl-crash-${name}-`)), name, api, lake, sf),
       )
     const d = yield* deploy("clean")
-    seedPendingCheckpoint(d, "a")
+    seedPendingQueue(d, "a")
     const clean = yield* Effect.promise(() => runProcess(["run", ...WEEK_FLAGS], d.env("a")))
     assert.strictEqual(clean.code, 0, tail(clean))
     const fetched = clean.stderr.split("\n").find((line) => line.includes('"Fetched all events from API"'))
@@ -115,7 +115,8 @@ const trial = (point: Point, k: number, mode: Mode, scale: number) =>
     const runs: Array<ProcessRun> = []
     let killed: ProcessRun | undefined
     let attempts = 0
-    seedPendingCheckpoint(d, mode === "full" ? "a" : "w-extract")
+    const queued = mode === "full" ? "a" : "w-extract"
+    seedPendingQueue(d, queued)
     if (mode === "full") {
       killed = yield* Effect.promise(() => runProcess(["run", ...WEEK_FLAGS], d.env("a"), kill))
       runs.push(killed)
@@ -143,7 +144,7 @@ const trial = (point: Point, k: number, mode: Mode, scale: number) =>
     const landed = killed.killedAtMs !== undefined
     if (!landed) assert.strictEqual(killed.code, 0, `${label}: ${tail(killed)}`)
     assert.isAtMost(attempts, 1, `${label}: the first run after the crash should succeed`)
-    const checked = yield* Effect.promise(() => assertLikeCleanRun(d, runs, reference, label))
+    const checked = yield* Effect.promise(() => assertLikeCleanRun(d, runs, reference, label, queued))
     scanCase(
       `crash-restart: SIGKILL in ${point}`,
       runs.flatMap((r) => [r.stdout, r.stderr]),

@@ -9,6 +9,7 @@ import { readRows } from "../../support/sqlite.js"
 import {
   type Deployment,
   filesUnder,
+  LOST_RUN,
   PARTITION,
   parquetFiles,
   parquetRows,
@@ -101,6 +102,20 @@ const assertFilesWhole = (d: Deployment, reference: Reference, label: string) =>
   return hiddenTemps
 }
 
+/** The queue the suite seeded: the write that succeeded left it, the one that cannot was kept, whole. */
+const assertQueueKept = (path: string, label: string) => {
+  const lines = readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+  const entries = lines.map((line) => Either.getOrThrow(decodePendingLine(line)))
+  assert.deepStrictEqual(
+    entries.map((e) => (e.update._tag === "FinishRun" ? e.update.run.runId : e.update._tag)),
+    [LOST_RUN],
+    `${label}: ${path}`,
+  )
+  assert.isAbove(entries[0]?.attempts ?? 0, 0, `${label}: the kept write's failed replays are counted`)
+}
+
 const LAKE_EVENTS = `reverse_etl/raw_events/${PARTITION}`
 
 /** The lake holds the week's files under their final names, whole, and no temp file under a visible name. */
@@ -135,6 +150,7 @@ export const assertLikeCleanRun = async (
   runs: ReadonlyArray<ProcessRun>,
   reference: Reference,
   label: string,
+  queuedOn: string,
 ) => {
   settleClosedJobs(d.sf)
   const state = weekState(d)
@@ -155,6 +171,7 @@ export const assertLikeCleanRun = async (
     const next = String(JSON.parse(readFileSync(mirror, "utf8")).next_week_start)
     assert.isTrue(next <= WEEK.next, `${label}: ${mirror} says ${next} runs next`)
   }
+  assertQueueKept(`${d.root}/${queuedOn}/state/pending_db_updates.jsonl`, label)
   const finished = readRows(d.sqlite, `SELECT status FROM pipeline_run WHERE status LIKE 'SUCCESS%'`)
   assert.isAbove(finished.length, 0, `${label}: no run row records the week's success`)
 

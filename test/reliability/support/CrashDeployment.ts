@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Either } from "effect"
 import { encodePendingLine, newPendingEntry } from "../../../src/domain/PendingUpdate.js"
+import { runMetrics } from "../../../src/domain/RunStatus.js"
 import { parseWeek } from "../../../src/domain/Week.js"
 import type { AdlsEmulator } from "../../../src/emulators/AdlsEmulator.js"
 import type { RunningEcomApi } from "../../../src/emulators/EcomApiServer.js"
@@ -68,19 +69,34 @@ export const deployment = (
 }
 export type Deployment = ReturnType<typeof deployment>
 
+/** The run whose end waits in every deployment's queue, and never gets written: its start was lost. */
+export const LOST_RUN = "crash-suite-run-never-started"
+
 /**
- * The week before, done by an earlier run whose checkpoint write is still queued: the first run
- * replays it (the checkpoint then points at this week, so moving it past this week is the run's
- * to do) and the replay queue is on disk when the first process starts.
+ * What an earlier week left in the replay queue when the first process starts: its checkpoint
+ * write (replayed at once: the checkpoint then points at this week, so moving it past this week
+ * is the run's to do) and the end of a run whose start never reached the warehouse (kept, its
+ * attempts counted, by every run: the queue is rewritten while processes are being killed).
  */
-export const seedPendingCheckpoint = (d: Deployment, worker: string) => {
+export const seedPendingQueue = (d: Deployment, worker: string) => {
   const before = Either.getOrThrow(parseWeek("2019-11-24", "2019-11-30"))
-  const entry = newPendingEntry({ _tag: "AdvanceCheckpoint", completed: before }, new Date("2019-12-01T02:00:00Z"))
+  const at = new Date("2019-12-01T02:00:00Z")
+  const lost = {
+    runId: LOST_RUN,
+    status: "SUCCESS" as const,
+    metrics: runMetrics(10, 0, 5),
+    finishedAt: at,
+    outputPath: null,
+    rejectsPath: null,
+    errorType: null,
+    errorMessage: null,
+  }
+  const lines = [
+    newPendingEntry({ _tag: "AdvanceCheckpoint", completed: before }, at),
+    newPendingEntry({ _tag: "FinishRun", run: lost }, at),
+  ].map((entry) => encodePendingLine({ ...entry, lastError: "the warehouse was down (seeded by the crash suite)" }))
   mkdirSync(`${d.root}/${worker}/state`, { recursive: true })
-  writeFileSync(
-    `${d.root}/${worker}/state/pending_db_updates.jsonl`,
-    `${encodePendingLine({ ...entry, lastError: "the warehouse was down (seeded by the crash suite)" })}\n`,
-  )
+  writeFileSync(`${d.root}/${worker}/state/pending_db_updates.jsonl`, `${lines.join("\n")}\n`)
 }
 
 /** Rows as comparable text, with a digest: a week's rows compare in one step, and a difference shows. */

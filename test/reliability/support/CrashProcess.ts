@@ -18,7 +18,7 @@ export interface ProcessRun {
   /** The first time each log message was seen on stderr. */
   readonly seen: ReadonlyMap<string, number>
   readonly exitMs: number
-  /** When SIGKILL was sent; undefined when the process had exited first (or no kill was planned). */
+  /** When SIGKILL was sent, if it is what ended the process; undefined when no kill was planned or it came too late. */
   readonly killedAtMs: number | undefined
 }
 
@@ -82,14 +82,24 @@ export const runProcess = (
         if (message !== undefined) onMessage(message)
       }
     })
-    timers.push(setTimeout(() => child.kill("SIGKILL"), timeoutMs))
+    let timedOut = false
+    timers.push(
+      setTimeout(() => {
+        timedOut = true
+        child.kill("SIGKILL")
+      }, timeoutMs),
+    )
     child.on("error", reject)
     child.on("exit", () => {
       exited = true
     })
     child.on("close", (code, signal) => {
       for (const timer of timers) clearTimeout(timer)
-      resolve({ args, code, signal, stdout, stderr, seen, exitMs: elapsed(), killedAtMs })
+      if (timedOut)
+        return reject(new Error(`${args.join(" ")} still ran after ${timeoutMs} ms:\n${stderr.slice(-1500)}`))
+      // A signal sent while the process was already on its way out killed nothing.
+      const killed = signal === "SIGKILL" ? killedAtMs : undefined
+      resolve({ args, code, signal, stdout, stderr, seen, exitMs: elapsed(), killedAtMs: killed })
     })
   })
 
