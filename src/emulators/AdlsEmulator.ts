@@ -56,7 +56,7 @@ export interface AdlsEmulator {
 }
 
 /** A small deterministic PRNG (mulberry32), so a fault share replays the same way. */
-const prng = (seed: number) => {
+export const prng = (seed: number) => {
   let state = seed >>> 0
   return () => {
     state = (state + 0x6d2b79f5) >>> 0

@@ -21,8 +21,16 @@ import { readSidecar } from "./Sidecars.js"
 import type { StageOutputs } from "./StageOutputs.js"
 import { describeFailure, runStage, type StageReport } from "./StageRunner.js"
 import { extractStep, gateStep, loadStep, requireSidecar, syncStep, transformStep } from "./Steps.js"
-import { completeWeek, maybeAdvanceCheckpoint, metricsOf, repairLakeCopies, weekDone } from "./WeekCompletion.js"
-import { readMarker } from "./WeekMarker.js"
+import {
+  completeWeek,
+  finishInterruptedWeek,
+  interruptedEnd,
+  maybeAdvanceCheckpoint,
+  metricsOf,
+  repairLakeCopies,
+  weekDone,
+} from "./WeekCompletion.js"
+import { readMarker, type WeekMarker } from "./WeekMarker.js"
 import { airflowRunTag, noWeek, weekSourceOf } from "./WeekSource.js"
 
 /** Everything a run talks to. */
@@ -162,8 +170,12 @@ const skipWeek = (ctx: RunContext) =>
         errorMessage: null,
       })
     }
-    const advance = ctx.options.advanceOnSkip && (stage === "full" || stage === "salesforce-sync")
-    const nextWeek = advance ? yield* maybeAdvanceCheckpoint(ctx) : Option.none<Week>()
+    // Only a run that ends weeks (full, or the last stage) moves the checkpoint of a skipped one.
+    const ends = stage === "full" || stage === "salesforce-sync"
+    const interrupted = ends ? yield* interruptedEnd(ctx, marker) : Option.none<WeekMarker>()
+    let nextWeek = Option.none<Week>()
+    if (Option.isSome(interrupted)) nextWeek = yield* finishInterruptedWeek(ctx, interrupted.value)
+    else if (ends && ctx.options.advanceOnSkip) nextWeek = yield* maybeAdvanceCheckpoint(ctx)
     return {
       runId: ctx.runId,
       runTag: ctx.runTag,

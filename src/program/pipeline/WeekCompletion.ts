@@ -1,5 +1,6 @@
 import { FileSystem } from "@effect/platform"
 import { Clock, Effect, Option } from "effect"
+import type { RunFinish } from "../../domain/AuditRecords.js"
 import { runMetrics } from "../../domain/RunStatus.js"
 import type { Week } from "../../domain/Week.js"
 import { AppConfig } from "../../services/AppConfig.js"
@@ -82,42 +83,81 @@ export const maybeAdvanceCheckpoint = (
 export const metricsOf = (transform: TransformOutput, thresholdPct: number) =>
   runMetrics(transform.rowsFetched, transform.rowsRejected, thresholdPct)
 
+/** The run row of the run that marked the week done, as the marker records it. */
+const runFinishOf = (ctx: RunContext, marker: WeekMarker): RunFinish => ({
+  runId: marker.run_id,
+  status: marker.status,
+  metrics: marker.metrics,
+  finishedAt: new Date(marker.finished_at),
+  outputPath: ctx.useLake ? ctx.paths.lakeEvents : ctx.paths.events,
+  rejectsPath: ctx.useLake ? ctx.paths.lakeRejects : ctx.paths.rejects,
+  errorType: null,
+  errorMessage: null,
+})
+
 /**
- * Ends a week that went through every stage: the run row finished with its status and metrics,
- * the `_SUCCESS.json` marker written (and put in the lake), the checkpoint advanced when this is
- * its week, and the run's sidecars and intermediate files removed.
+ * What follows the marker, each step idempotent: the run row finished, the intermediate files
+ * removed, and last the checkpoint moved. A run killed anywhere in here leaves the checkpoint
+ * behind its marker, which is how the next run of the week knows to do the rest (`interruptedEnd`).
+ */
+const endWeek = (ctx: RunContext, marker: WeekMarker) =>
+  Effect.gen(function* () {
+    yield* recordRunFinish(runFinishOf(ctx, marker))
+    yield* removeIntermediates(ctx)
+    return yield* maybeAdvanceCheckpoint(ctx)
+  })
+
+/**
+ * Ends a week that went through every stage: the `_SUCCESS.json` marker written (and put in the
+ * lake), then the run row finished with its status and metrics, the run's sidecars and
+ * intermediate files removed, and the checkpoint advanced when this is its week.
  */
 export const completeWeek = (ctx: RunContext, transform: TransformOutput, gate: GateOutput) =>
   Effect.gen(function* () {
     const settings = yield* AppConfig
     const now = new Date(yield* Clock.currentTimeMillis)
-    const metrics = metricsOf(transform, settings.quality.rejectThresholdPct)
     const marker: WeekMarker = {
       run_id: ctx.runId,
       run_tag: ctx.runTag,
       week_start: ctx.week.start,
       week_end: ctx.week.end,
       status: gate.status,
-      metrics,
+      metrics: metricsOf(transform, settings.quality.rejectThresholdPct),
       events: transform.events,
       rejects: transform.rejects,
       finished_at: now.toISOString(),
     }
     yield* writeFileAtomic(ctx.paths.marker, `${JSON.stringify(marker, null, 2)}\n`)
     if (ctx.useLake) yield* Effect.flatMap(Lake, (lake) => lake.put(ctx.paths.marker, ctx.paths.lakeMarker))
-    yield* recordRunFinish({
-      runId: ctx.runId,
-      status: gate.status,
-      metrics,
-      finishedAt: now,
-      outputPath: ctx.useLake ? ctx.paths.lakeEvents : ctx.paths.events,
-      rejectsPath: ctx.useLake ? ctx.paths.lakeRejects : ctx.paths.rejects,
-      errorType: null,
-      errorMessage: null,
-    })
-    const next = yield* maybeAdvanceCheckpoint(ctx)
-    yield* removeIntermediates(ctx)
+    const next = yield* endWeek(ctx, marker)
     return { marker, next }
+  })
+
+/**
+ * The marker of a week whose run died before the end of it, if that is what happened: the
+ * checkpoint still points at the week (or there is none yet) and has not moved since the marker
+ * was written. A checkpoint that came to the week after it was done (a backfill ran ahead) is
+ * not owed a move.
+ */
+export const interruptedEnd = (ctx: RunContext, marker: Option.Option<WeekMarker>) =>
+  Effect.gen(function* () {
+    if (Option.isNone(marker)) return marker
+    const read = yield* Effect.either(Effect.flatMap(Warehouse, (w) => w.readCheckpoint))
+    if (read._tag === "Left") return Option.none<WeekMarker>()
+    const owed = Option.match(read.right, {
+      onNone: () => true,
+      onSome: (c) => c.next.start === ctx.week.start && c.updatedAt.getTime() < Date.parse(marker.value.finished_at),
+    })
+    return owed ? marker : Option.none<WeekMarker>()
+  })
+
+/** Does the end of a week whose run was killed after writing its marker (see `interruptedEnd`). */
+export const finishInterruptedWeek = (ctx: RunContext, marker: WeekMarker) =>
+  Effect.gen(function* () {
+    yield* Effect.logWarning("the run that finished this week stopped before its end: finishing it").pipe(
+      Effect.annotateLogs({ marked_by_run: marker.run_id, marked_at: marker.finished_at }),
+    )
+    return yield* endWeek(ctx, marker)
   })
 
 /** Removes `raw.ndjson` and every stage sidecar of the week, here and in the lake. */
