@@ -2,6 +2,16 @@ import fc from "fast-check"
 import { type Suite, tally, trials } from "./Tally.js"
 
 /**
+ * To replay a failure fast-check reported: `FC_SEED=… FC_PATH=… npx vitest run <file> -t <name>`;
+ * `NO_SHRINK=1` reports the first failure as found (shrinking a slow property can take minutes).
+ */
+const replay = {
+  ...(process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED) }),
+  ...(process.env.FC_PATH === undefined ? {} : { path: process.env.FC_PATH }),
+  endOnFailure: process.env.NO_SHRINK === "1",
+}
+
+/**
  * Checks a fast-check property over `trials(short, long)` runs and tallies every generated input
  * it tried (`count` says how many inputs one run's value holds: lines, bodies, values). A failed
  * property is tallied as tried and not passed, then fails the test with fast-check's report.
@@ -21,7 +31,7 @@ export const checkGenerated = async <A>(
         tried += count(value)
         await property(value)
       }),
-      { numRuns: trials(runs.short, runs.long), endOnFailure: process.env.NO_SHRINK === "1" },
+      { numRuns: trials(runs.short, runs.long), ...replay },
     )
   } catch (error) {
     tally({ suite, case: name, tried, passed: 0 })
