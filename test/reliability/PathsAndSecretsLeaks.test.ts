@@ -56,7 +56,9 @@ beforeAll(async () => {
     request.on("data", (chunk: Buffer) => chunks.push(chunk))
     request.on("end", () => {
       const seen = `${request.method} ${request.url}\n${JSON.stringify(request.headers)}\n${Buffer.concat(chunks)}`
-      response.writeHead(400, { "content-type": "text/plain" }).end(`bad request, you sent: ${seen}`)
+      // A HEAD answer has no body: "not found" lets a client go on to a call whose answer has one.
+      if (request.method === "HEAD") response.writeHead(404).end()
+      else response.writeHead(400, { "content-type": "text/plain" }).end(`bad request, you sent: ${seen}`)
     })
   })
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve))
@@ -193,7 +195,8 @@ describe("secrets never leak", () => {
       OTEL_EXPORTER_OTLP_HEADERS: `x-key ${SECRETS.SF_SECURITY_TOKEN}`,
       WEEK_START: "2019-12-01",
     }
-    const [api, login, check, settings, connection] = await leakCases([
+    const sas = `sv=2022-11-02&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=${encodeURIComponent(SECRETS.AZURE_STORAGE_ACCOUNT_KEY)}`
+    const [api, login, check, settings, connection, lakeEcho] = await leakCases([
       {
         name: "secrets: events API echoing the request",
         args: ["run", ...WEEK, "--stage", "extract", "--local-only"],
@@ -207,12 +210,18 @@ describe("secrets never leak", () => {
       { name: "secrets: check-api echoing the request", args: ["check-api"], env: { API_BASE_URL: echoUrl } },
       { name: "secrets: broken settings", args: ["run", "--validate-only"], env: brokenSettings },
       { name: "secrets: broken connection string", args: ["run", ...WEEK], env: brokenConnection },
+      {
+        name: "secrets: ADLS echoing a request signed with a SAS",
+        args: ["run", ...WEEK],
+        env: { AZURE_STORAGE_ACCOUNT_KEY: "", AZURE_STORAGE_SAS_TOKEN: sas, ADLS_ENDPOINT: echoUrl },
+      },
     ])
     failedWith(api as CliResult, "ApiResponseError")
     failedWith(login as CliResult, "AuthenticationError")
     failedWith(check as CliResult, "ApiResponseError")
     failedWith(settings as CliResult, "ConfigurationError")
     failedWith(connection as CliResult, "ConfigurationError")
+    failedWith(lakeEcho as CliResult, "AzureStorageError")
   }, 180_000)
 
   it("in --help of every command", async () => {
