@@ -171,7 +171,7 @@ describe("hostile records through the transform", () => {
     await checkGenerated(
       "hostile-input",
       "transform: hostile raw.ndjson lines (worker threads)",
-      { short: 2, long: 40 },
+      { short: 1, long: 40 },
       fc.tuple(
         fc.array(hostileLine, { minLength: 20, maxLength: 60 }),
         fc.array(hostileLine, { minLength: 20, maxLength: 60 }),
@@ -205,7 +205,7 @@ describe("hostile records through the transform", () => {
     await checkGenerated(
       "hostile-input",
       "transform: records with multi-megabyte strings",
-      { short: 3, long: 30 },
+      { short: 2, long: 30 },
       fc.tuple(
         fc.constantFrom(1, 3, 6).chain((mb) => hugeLine(mb * 1024 * 1024)),
         fc.array(hostileLine, { maxLength: 5 }),
