@@ -15,6 +15,9 @@ export const JsonNumberText = Schema.declare(
   (u: unknown): u is JsonNumberText =>
     typeof u === "object" &&
     u !== null &&
+    // The parser's own number object, never an object of the record's text (those are plain
+    // objects): `{"isLosslessNumber":true,"value":"42"}` sent as a price is not a number.
+    Object.getPrototypeOf(u) !== Object.prototype &&
     (u as { isLosslessNumber?: unknown }).isLosslessNumber === true &&
     typeof (u as { value?: unknown }).value === "string",
   { identifier: "JsonNumber" },

@@ -4,8 +4,9 @@ import { ConfigurationError } from "./Errors.js"
 /**
  * A relative, slash-separated object path inside the lake's container, e.g.
  * `reverse_etl/raw_events/week_start=2019-12-01/week_end=2019-12-07/events.parquet`.
- * Absolute paths, `.` or `..` segments, empty segments, backslashes and control characters are
- * refused, so no path can reach outside the container or the local lake directory.
+ * Absolute paths, `.` or `..` segments (also spelt `%2e`), empty segments, backslashes and
+ * control characters are refused, so no path can reach outside the container or the local lake
+ * directory.
  */
 export const validateLakePath = (path: string): Either.Either<string, ConfigurationError> => {
   const refuse = (rule: string) =>
@@ -19,6 +20,10 @@ export const validateLakePath = (path: string): Either.Either<string, Configurat
   const segments = path.split("/")
   if (segments.some((s) => s === "" || s === "." || s === "..")) {
     return refuse("must not have empty, '.' or '..' segments")
+  }
+  // A URL parser takes `%2e` for a dot: such a segment is `..` to any client that builds a URL of it.
+  if (segments.some((s) => /^(\.|%2e){1,2}$/i.test(s))) {
+    return refuse("must not have '.' or '..' segments spelt with '%2e'")
   }
   return Either.right(path)
 }

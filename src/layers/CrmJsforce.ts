@@ -4,7 +4,7 @@ import { HttpApi } from "jsforce/lib/http-api.js"
 import { HttpProxyTransport } from "jsforce/lib/transport.js"
 import { AuthenticationError } from "../domain/Errors.js"
 import type { BulkJob, BulkJobState } from "../domain/SalesforceResults.js"
-import { AppConfig } from "../services/AppConfig.js"
+import { AppConfig, secretValues } from "../services/AppConfig.js"
 import { Crm, type CrmError, type CrmSession, type SalesforceLogin, salesforceLogin } from "../services/Crm.js"
 import { crmError, loginError } from "./JsforceErrors.js"
 import { parseJobResults } from "./JsforceResults.js"
@@ -67,7 +67,11 @@ const connectionFor = (login: SalesforceLogin, version: string): Connection => {
   return connection
 }
 
-const logIn = (login: SalesforceLogin, version: string): Effect.Effect<readonly [Connection, CrmSession], CrmError> => {
+const logIn = (
+  login: SalesforceLogin,
+  version: string,
+  secrets: ReadonlyArray<string>,
+): Effect.Effect<readonly [Connection, CrmSession], CrmError> => {
   const connection = connectionFor(login, version)
   if (login.kind === "session") {
     return Effect.succeed([connection, { instanceUrl: login.instanceUrl, userId: null, organizationId: null }])
@@ -77,7 +81,7 @@ const logIn = (login: SalesforceLogin, version: string): Effect.Effect<readonly 
     Redacted.value(login.password) + Option.match(login.securityToken, { onNone: () => "", onSome: Redacted.value })
   return Effect.tryPromise({
     try: () => connection.login(login.username, secret),
-    catch: loginError(method, login.loginUrl, login.username),
+    catch: loginError(method, login.loginUrl, login.username, secrets),
   }).pipe(
     Effect.map(
       (user) =>
@@ -93,7 +97,9 @@ const logIn = (login: SalesforceLogin, version: string): Effect.Effect<readonly 
 export const CrmJsforce: Layer.Layer<Crm, never, AppConfig> = Layer.effect(
   Crm,
   Effect.gen(function* () {
-    const settings = (yield* AppConfig).salesforce
+    const all = yield* AppConfig
+    const settings = all.salesforce
+    const secrets = secretValues(all)
     const version = settings.apiVersion
     let established: readonly [Connection, CrmSession] | undefined
     const lock = yield* Effect.makeSemaphore(1)
@@ -111,7 +117,7 @@ export const CrmJsforce: Layer.Layer<Crm, never, AppConfig> = Layer.effect(
                   details: { setting: "SF_USERNAME" },
                 }),
               ),
-            onSome: (login) => logIn(login, version),
+            onSome: (login) => logIn(login, version, secrets),
           }),
         }).pipe(
           Effect.tap((result) =>
@@ -124,7 +130,7 @@ export const CrmJsforce: Layer.Layer<Crm, never, AppConfig> = Layer.effect(
     )
     const call = <A>(operation: string, jobId: string | undefined, run: (connection: Connection) => Promise<A>) =>
       Effect.flatMap(establish, ([connection]) =>
-        Effect.tryPromise({ try: () => run(connection), catch: crmError(operation, jobId) }),
+        Effect.tryPromise({ try: () => run(connection), catch: crmError(operation, jobId, secrets) }),
       ).pipe(Effect.withSpan(`Crm.${operation}`, { attributes: jobId === undefined ? {} : { jobId } }))
     const job = (connection: Connection, jobId: string) => connection.bulk2.job("ingest", { id: jobId })
     const ingestUrl = (connection: Connection, path: string) =>

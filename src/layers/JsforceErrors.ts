@@ -1,4 +1,5 @@
 import { AuthenticationError, SalesforceSyncError } from "../domain/Errors.js"
+import { secretScrubber } from "../domain/SecretText.js"
 import type { CrmError } from "../services/Crm.js"
 
 /** Error codes Salesforce answers when trying again later can work. */
@@ -21,9 +22,6 @@ interface JsforceFailure {
   readonly message?: string
 }
 
-const failure = (error: unknown): JsforceFailure =>
-  typeof error === "object" && error !== null ? (error as JsforceFailure) : { message: String(error) }
-
 /** The code of a jsforce failure: Salesforce's `errorCode`, jsforce's `ERROR_HTTP_{status}`, or a socket error. */
 const codeOf = (e: JsforceFailure): string => e.errorCode ?? e.code ?? e.name ?? "UNKNOWN_ERROR"
 
@@ -34,11 +32,27 @@ const isTransientCode = (e: JsforceFailure, code: string) =>
   e.name === "FetchError" ||
   e.message === "Request Timeout"
 
+/**
+ * A failure as jsforce reports it, with every configured secret blanked out of its message: for a
+ * response it cannot read, jsforce's message is the whole response body, and a proxy or gateway
+ * that echoes the request echoes the password and token of a login.
+ */
+const failure = (error: unknown, secrets: ReadonlyArray<string>): JsforceFailure => {
+  const e: JsforceFailure = typeof error === "object" && error !== null ? error : { message: String(error) }
+  return e.message === undefined ? e : { ...pick(e), message: secretScrubber(secrets)(e.message) }
+}
+
+const pick = (e: JsforceFailure): JsforceFailure => ({
+  ...(e.name === undefined ? {} : { name: e.name }),
+  ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
+  ...(e.code === undefined ? {} : { code: e.code }),
+})
+
 /** Maps a rejected jsforce call to our errors: a refused session is an AuthenticationError, the rest a sync error. */
 export const crmError =
-  (operation: string, jobId?: string) =>
+  (operation: string, jobId: string | undefined, secrets: ReadonlyArray<string>) =>
   (error: unknown): CrmError => {
-    const e = failure(error)
+    const e = failure(error, secrets)
     const code = codeOf(e)
     const subject = jobId === undefined ? operation : `${operation} of job ${jobId}`
     if (code === "INVALID_SESSION_ID" || code === "ERROR_HTTP_401") {
@@ -60,9 +74,9 @@ export const crmError =
 
 /** A login that failed: wrong credentials are an AuthenticationError; an unreachable server may be worth a retry. */
 export const loginError =
-  (method: string, loginUrl: string, username: string) =>
+  (method: string, loginUrl: string, username: string, secrets: ReadonlyArray<string>) =>
   (error: unknown): CrmError => {
-    const e = failure(error)
+    const e = failure(error, secrets)
     const code = codeOf(e)
     if (isTransientCode(e, code)) {
       return new SalesforceSyncError({

@@ -67,6 +67,15 @@ const mismatch = (
     },
   })
 
+/**
+ * A lake path as the SDK's `move` takes its destination: as a URL path, not a name. Given the
+ * name as it is, `move` cuts it at a `?`, passes `%2f` on for the service to decode into a `/`,
+ * and lets the URL parser fold a `%2e%2e` segment away, which moved the file out of its
+ * directory, even into another container. Each segment encoded, the service decodes the very
+ * name `getFileClient(path)` wrote.
+ */
+const moveDestination = (path: string): string => path.split("/").map(encodeURIComponent).join("/")
+
 const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
@@ -170,7 +179,7 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
             details: { operation: "put", path: localFile, lakePath: path, reason: "ChangedDuringUpload" },
           })
         }
-        yield* sdk("rename", path, (abortSignal) => file.move(path, { abortSignal }))
+        yield* sdk("rename", path, (abortSignal) => file.move(moveDestination(path), { abortSignal }))
       }).pipe(
         Effect.onError(() =>
           Effect.tryPromise((abortSignal) => file.deleteIfExists(false, { abortSignal })).pipe(Effect.ignore),

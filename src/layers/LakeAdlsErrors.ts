@@ -1,4 +1,5 @@
 import { AuthenticationError, AzureStorageError } from "../domain/Errors.js"
+import { secretScrubber } from "../domain/SecretText.js"
 
 const AUTH_CODES = new Set([
   "AuthenticationFailed",
@@ -44,18 +45,16 @@ const TRANSIENT_CODES = new Set([
  * (a SAS rides there), `sig=` values, `AccountKey=` / `SharedAccessSignature=` parts of
  * connection strings, and any of the configured secrets verbatim.
  */
-export const scrubSecrets =
-  (secrets: ReadonlyArray<string>) =>
-  (text: string): string =>
-    secrets
-      .filter((s) => s.length >= 4)
-      .reduce(
-        (out, secret) => out.split(secret).join("***"),
-        text
-          .replace(/(\bhttps?:\/\/[^\s?#"'<>]*)\?[^\s#"'<>]*/gi, "$1?***")
-          .replace(/\bsig=[^&\s"'<>]*/gi, "sig=***")
-          .replace(/\b(AccountKey|SharedAccessSignature)=[^;\s"']*/gi, "$1=***"),
-      )
+export const scrubSecrets = (secrets: ReadonlyArray<string>) => {
+  const verbatim = secretScrubber(secrets)
+  return (text: string): string =>
+    verbatim(
+      text
+        .replace(/(\bhttps?:\/\/[^\s?#"'<>]*)\?[^\s#"'<>]*/gi, "$1?***")
+        .replace(/\bsig=[^&\s"'<>]*/gi, "sig=***")
+        .replace(/\b(AccountKey|SharedAccessSignature)=[^;\s"']*/gi, "$1=***"),
+    )
+}
 
 interface ErrorLike {
   readonly name?: unknown

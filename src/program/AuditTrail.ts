@@ -1,8 +1,10 @@
-import { Cause, Clock, Effect } from "effect"
+import { Cause, Clock, Effect, Option } from "effect"
 import type { RunFinish, RunStart, StageFinish, StageStart } from "../domain/AuditRecords.js"
 import type { CheckpointMirror } from "../domain/CheckpointMirror.js"
 import { encodePendingLine, newPendingEntry, type PendingUpdate } from "../domain/PendingUpdate.js"
+import { secretScrubber } from "../domain/SecretText.js"
 import type { Week } from "../domain/Week.js"
+import { AppConfig, secretValues } from "../services/AppConfig.js"
 import { StateStore } from "../services/StateStore.js"
 import { Warehouse } from "../services/Warehouse.js"
 
@@ -73,10 +75,23 @@ export const recordRunStart = (run: RunStart) =>
     Effect.flatMap(Warehouse, (warehouse) => warehouse.startRun(run)),
   )
 
-export const recordRunFinish = (run: RunFinish) =>
-  writeOrQueue(
-    { _tag: "FinishRun", run },
-    Effect.flatMap(Warehouse, (warehouse) => warehouse.finishRun(run)),
+/**
+ * An error message as the audit trail keeps it, every configured secret blanked out: behind each
+ * layer's own scrubbing, for whatever message a client library or a defect brought along.
+ */
+const withoutSecrets = <A extends { readonly errorMessage: string | null }>(record: A): Effect.Effect<A> =>
+  Effect.map(Effect.serviceOption(AppConfig), (settings) =>
+    record.errorMessage === null || Option.isNone(settings)
+      ? record
+      : { ...record, errorMessage: secretScrubber(secretValues(settings.value))(record.errorMessage) },
+  )
+
+export const recordRunFinish = (finish: RunFinish) =>
+  Effect.flatMap(withoutSecrets(finish), (run) =>
+    writeOrQueue(
+      { _tag: "FinishRun", run },
+      Effect.flatMap(Warehouse, (warehouse) => warehouse.finishRun(run)),
+    ),
   )
 
 export const recordStageStart = (stage: StageStart) =>
@@ -85,10 +100,12 @@ export const recordStageStart = (stage: StageStart) =>
     Effect.flatMap(Warehouse, (warehouse) => warehouse.startStage(stage)),
   )
 
-export const recordStageFinish = (stage: StageFinish) =>
-  writeOrLog(
-    `the end of stage ${stage.stage}`,
-    Effect.flatMap(Warehouse, (warehouse) => warehouse.finishStage(stage)),
+export const recordStageFinish = (finish: StageFinish) =>
+  Effect.flatMap(withoutSecrets(finish), (stage) =>
+    writeOrLog(
+      `the end of stage ${stage.stage}`,
+      Effect.flatMap(Warehouse, (warehouse) => warehouse.finishStage(stage)),
+    ),
   )
 
 /** Writes `state/extractor_state.json`; a mirror that cannot be written is logged, never fatal. */

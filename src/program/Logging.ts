@@ -12,6 +12,7 @@ import {
   Tracer,
 } from "effect"
 import { isPipelineError } from "../domain/Errors.js"
+import { secretScrubber } from "../domain/SecretText.js"
 
 export type LogFormat = "json" | "text"
 
@@ -94,17 +95,7 @@ const textLine = (fields: Record<string, unknown>): string => {
 }
 
 /** Removes every secret from a finished line: raw, JSON-escaped and URL-encoded forms. */
-export const makeScrubber = (secrets: ReadonlyArray<string>): ((line: string) => string) => {
-  const forms = [
-    ...new Set(
-      secrets
-        .filter((s) => s.length >= 4)
-        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)])
-        .filter((s) => s.length > 0),
-    ),
-  ].sort((a, b) => b.length - a.length)
-  return (line) => forms.reduce((out, form) => out.split(form).join("***"), line)
-}
+export const makeScrubber = secretScrubber
 
 /**
  * One structured line per log call. JSON (the default, for Airflow and log shippers) carries

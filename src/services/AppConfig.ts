@@ -126,8 +126,8 @@ const locations = R.all({
   localDataDir: R.text("LOCAL_DATA_DIR", "data/raw_events"),
   localRejectsDir: R.text("LOCAL_REJECTS_DIR", "data/raw_events_rejects"),
   stateDir: R.text("STATE_DIR", "state"),
-  lakeBasePath: R.text("ADLS_BASE_PATH", "reverse_etl/raw_events"),
-  lakeRejectsBasePath: R.text("ADLS_REJECTS_BASE_PATH", "reverse_etl/raw_events_rejects"),
+  lakeBasePath: R.lakePath("ADLS_BASE_PATH", "reverse_etl/raw_events"),
+  lakeRejectsBasePath: R.lakePath("ADLS_REJECTS_BASE_PATH", "reverse_etl/raw_events_rejects"),
 })
 
 const lake = Effect.flatMap(

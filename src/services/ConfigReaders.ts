@@ -1,5 +1,6 @@
 import { Config, Effect, Either, Option, Redacted } from "effect"
 import { ConfigurationError } from "../domain/Errors.js"
+import { validateLakePath } from "../domain/LakePath.js"
 
 /**
  * Readers for one setting each. A setting comes from the current `ConfigProvider` (the process
@@ -52,6 +53,19 @@ export const secret = (setting: string): Reader<Option.Option<Redacted.Redacted>
     Config.option,
     Effect.map(Option.filter((value) => Redacted.value(value).trim().length > 0)),
     Effect.mapError(() => invalid(setting, "could not be read")),
+  )
+
+/** A lake path prefix (ADLS_BASE_PATH): relative, within the lake; trailing slashes are dropped. */
+export const lakePath = (setting: string, fallback: string): Reader<string> =>
+  withDefault(fallback)(
+    parsed(
+      setting,
+      "must be a relative lake path: no leading '/', no '.', '..' or empty segments, no backslashes or control characters",
+      (value) => {
+        const path = value.replace(/\/+$/, "")
+        return Either.isRight(validateLakePath(path)) ? path : undefined
+      },
+    ),
   )
 
 export const optionalUrl = (setting: string): Reader<Option.Option<string>> =>
