@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { readFileSync, writeFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Stream } from "effect"
+import { Cause, Chunk, Effect, Either, Stream } from "effect"
 import fc from "fast-check"
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet"
 import type { WeekPaths } from "../../src/domain/WeekPaths.js"
@@ -71,7 +71,11 @@ const transformHolds = async (lines: ReadonlyArray<FileLine>, settings: Record<s
   const paths = tempWeek()
   writeFile(paths, lines)
   const exit = await Effect.runPromiseExit(runTransform(paths, { MIN_VALID_ROWS: "0", ...settings }))
-  assert.strictEqual(exit._tag, "Success", "no defect")
+  assert.strictEqual(
+    exit._tag,
+    "Success",
+    exit._tag === "Failure" ? `no defect: ${Cause.pretty(exit.cause).slice(0, 2_000)}` : "",
+  )
   if (exit._tag !== "Success") return paths
   const outcome = exit.value.result
   assert.isTrue(Either.isRight(outcome), `no failure: ${Either.isLeft(outcome) ? outcome.left.message : ""}`)

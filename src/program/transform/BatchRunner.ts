@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads"
 import type { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Effect, Exit, Queue, type Scope } from "effect"
+import { Effect, Exit, Option, Queue, Scope } from "effect"
 import type { BatchStamp, RejectRow } from "../../domain/OutputRows.js"
 import { BatchDecoder, type BatchResult } from "./Batch.js"
 import { type BufferPool, type LineRange, readPieces } from "./LineBatches.js"
@@ -80,53 +80,84 @@ const inlineLane = (file: FileSystem.File, stamp: BatchStamp, encode: boolean, p
   recycle: () => {},
 })
 
-const workerLane = (file: FileSystem.File, settings: WorkerSettings, pool: BufferPool) =>
+/** A worker stopped by its heap limit: a row group holding lines of many megabytes. */
+const outOfMemory = (defect: unknown): boolean =>
+  defect instanceof Error && (defect as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY"
+
+/**
+ * A lane on a worker thread. A row group too big for the worker's bounded heap (lines of many
+ * megabytes) is validated again, whole, by `fallback` on this thread, and a new worker takes
+ * the next row groups: the output is the same bytes either way.
+ */
+const workerLane = (file: FileSystem.File, settings: WorkerSettings, pool: BufferPool, fallback: Lane) =>
   Effect.gen(function* () {
-    const worker = yield* Effect.acquireRelease(
-      Effect.sync(() => spawn(settings)),
-      (w) => Effect.promise(() => w.terminate()),
-    )
-    const inbox = yield* Queue.unbounded<WorkerReply | { readonly failed: Error }>()
-    worker.on("message", (reply: WorkerReply) => inbox.unsafeOffer(reply))
-    worker.on("error", (error) => inbox.unsafeOffer({ failed: error }))
-    worker.on("exit", (code) => inbox.unsafeOffer({ failed: new Error(`transform worker exited with code ${code}`) }))
-    const send = (request: WorkerRequest, transfer: ReadonlyArray<ArrayBuffer> = []) =>
-      Effect.sync(() => worker.postMessage(request, [...transfer]))
+    const scope = yield* Effect.scope
+    const start = Effect.gen(function* () {
+      const worker = yield* Effect.acquireRelease(
+        Effect.sync(() => spawn(settings)),
+        (w) => Effect.promise(() => w.terminate()),
+      )
+      const inbox = yield* Queue.unbounded<WorkerReply | { readonly failed: Error }>()
+      worker.on("message", (reply: WorkerReply) => inbox.unsafeOffer(reply))
+      worker.on("error", (error) => inbox.unsafeOffer({ failed: error }))
+      worker.on("exit", (code) => inbox.unsafeOffer({ failed: new Error(`transform worker exited with code ${code}`) }))
+      return { worker, inbox }
+    }).pipe(Scope.extend(scope))
+    let current = yield* start
     let outstanding = 0
     let rejects: Array<RejectRow> = []
+    const send = (request: WorkerRequest, transfer: ReadonlyArray<ArrayBuffer> = []) =>
+      Effect.sync(() => current.worker.postMessage(request, [...transfer]))
     /** The next reply; a spent piece's buffer goes back to the pool, its rejects are kept. */
-    const receive = Effect.flatMap(Queue.take(inbox), (reply) => {
-      if ("failed" in reply) return Effect.die(reply.failed)
-      if ("spent" in reply) {
-        outstanding--
-        pool.give(reply.spent)
-        rejects = rejects.concat(reply.rejects)
-        return Effect.succeed(undefined)
-      }
-      const result = { ...reply.result, rejects: rejects.concat(reply.result.rejects) }
-      rejects = []
-      return Effect.succeed(result)
-    })
+    const receive = Effect.flatMap(
+      Effect.suspend(() => Queue.take(current.inbox)),
+      (reply) => {
+        if ("failed" in reply) return Effect.die(reply.failed)
+        if ("spent" in reply) {
+          outstanding--
+          pool.give(reply.spent)
+          rejects = rejects.concat(reply.rejects)
+          return Effect.succeed(undefined)
+        }
+        const result = { ...reply.result, rejects: rejects.concat(reply.result.rejects) }
+        rejects = []
+        return Effect.succeed(result)
+      },
+    )
+    const onWorker = (range: LineRange) =>
+      Effect.gen(function* () {
+        yield* send({ begin: range.firstLine, lines: range.lines })
+        yield* readPieces(file, range, pool, (piece) =>
+          Effect.gen(function* () {
+            while (outstanding >= PIECES_IN_FLIGHT) yield* receive
+            outstanding++
+            yield* send({ piece }, [piece.buffer as ArrayBuffer])
+          }),
+        )
+        yield* send({ end: true })
+        for (;;) {
+          const result = yield* receive
+          if (result !== undefined) return result
+        }
+      })
+    const onThisThread = (range: LineRange) =>
+      Effect.gen(function* () {
+        yield* Effect.logWarning("Row group too big for a transform worker's heap; validated on the main thread").pipe(
+          Effect.annotateLogs({ first_line: range.firstLine, lines: range.lines, bytes: range.end - range.start }),
+        )
+        current = yield* start
+        outstanding = 0
+        rejects = []
+        return yield* fallback.process(range)
+      })
     const lane: Lane = {
       process: (range) =>
-        Effect.gen(function* () {
-          yield* send({ begin: range.firstLine, lines: range.lines })
-          yield* readPieces(file, range, pool, (piece) =>
-            Effect.gen(function* () {
-              while (outstanding >= PIECES_IN_FLIGHT) yield* receive
-              outstanding++
-              yield* send({ piece }, [piece.buffer as ArrayBuffer])
-            }),
-          )
-          yield* send({ end: true })
-          for (;;) {
-            const result = yield* receive
-            if (result !== undefined) return result
-          }
-        }),
+        onWorker(range).pipe(
+          Effect.catchSomeDefect((defect) => (outOfMemory(defect) ? Option.some(onThisThread(range)) : Option.none())),
+        ),
       recycle: (bytes) => {
         const buffer = bytes.buffer as ArrayBuffer
-        worker.postMessage({ recycle: buffer } satisfies WorkerRequest, [buffer])
+        current.worker.postMessage({ recycle: buffer } satisfies WorkerRequest, [buffer])
       },
     }
     return lane
@@ -165,7 +196,8 @@ export const batchRunner = (
     const lanes: Array<Lane> = []
     for (let i = 0; i < count; i++) {
       const file = yield* open
-      lanes.push(workers === 0 ? inlineLane(file, stamp, encode, pool) : yield* workerLane(file, settings, pool))
+      const inline = inlineLane(file, stamp, encode, pool)
+      lanes.push(workers === 0 ? inline : yield* workerLane(file, settings, pool, inline))
     }
     const idle = yield* Queue.bounded<Lane>(count)
     yield* Queue.offerAll(idle, lanes)

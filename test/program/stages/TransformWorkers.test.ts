@@ -69,6 +69,39 @@ describe("transform on worker threads", () => {
     }),
   )
 
+  it.live("validates on the main thread a row group too big for a worker's heap, then goes on with a new worker", () =>
+    Effect.gen(function* () {
+      // A 6 MB user_id among ordinary records: the worker's bounded heap cannot hold its row group.
+      const generated = eventLines({ startMs: WEEK_START_MS, days: 7, count: 3000, seed: 7 })
+      const ordinary = Array.from({ length: 3000 }, generated.next)
+      const huge = (ordinary[1500] as string).replace(/"user_id":\d+/, `"user_id":"${"é".repeat(3_000_000)}"`)
+      const lines = [
+        ...ordinary.slice(0, 1500),
+        huge,
+        ...ordinary.slice(1501),
+        ...brokenLines(WEEK_START_MS).map((b) => b.line),
+      ]
+      assert.isAbove(huge.length, 3_000_000)
+      const threaded = tempWeek()
+      const inline = tempWeek()
+      writeRaw(threaded, lines)
+      writeRaw(inline, lines)
+      const settings = { PARQUET_ROW_GROUP_SIZE: "1000" }
+      const run = yield* runTransform(threaded, { ...settings, TRANSFORM_WORKERS: "1" })
+      const out = Either.getOrThrow(run.result)
+      const same = Either.getOrThrow((yield* runTransform(inline, { ...settings, TRANSFORM_WORKERS: "0" })).result)
+
+      assert.strictEqual(out.rowsValid + out.rowsRejected, lines.length)
+      assert.strictEqual(out.events?.sha256, same.events?.sha256, "byte for byte what the main thread writes")
+      assert.strictEqual(out.rejects?.sha256, same.rejects?.sha256)
+      assert.deepStrictEqual(
+        run.logs.filter((log) => log.level === "WARNING").map((log) => [log.message, log.first_line, log.lines]),
+        [["Row group too big for a transform worker's heap; validated on the main thread", 1000, 1000]],
+        "only the row group holding the huge line left the worker",
+      )
+    }),
+  )
+
   it.live("leaves neither files nor temp files when interrupted mid-week", () =>
     Effect.gen(function* () {
       const paths = tempWeek()
