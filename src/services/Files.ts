@@ -49,6 +49,41 @@ export const atomicWrite = <A, E, R>(
     )
   })
 
+/** The writer's process id in the name of an `atomicWrite` temp file (`.{name}.tmp-{pid}-{random}`). */
+const TEMP_NAME = /^\..+\.tmp-(\d+)-[a-z0-9]+$/
+
+/** Is there a process `pid` on this machine? (EPERM: there is, someone else's.) */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * Removes the temp files of `dir` that a killed process left behind: `atomicWrite` names whose
+ * writer is neither this process nor any live one (a SIGKILL leaves no chance to clean up, and a
+ * half-written Parquet file can be gigabytes). Answers how many went.
+ */
+export const removeAbandonedTemps = (dir: string): Effect.Effect<number, never, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const names = yield* fs.readDirectory(dir).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+    let removed = 0
+    for (const name of names) {
+      const pid = Number(TEMP_NAME.exec(name)?.[1] ?? Number.NaN)
+      if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue
+      const gone = yield* fs.remove(`${dir}/${name}`, { force: true }).pipe(
+        Effect.as(true),
+        Effect.orElseSucceed(() => false),
+      )
+      if (gone) removed++
+    }
+    return removed
+  })
+
 /** Writes a whole small file atomically, flushed to disk before it is renamed into place. */
 export const writeFileAtomic = (
   path: string,

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -5,7 +6,7 @@ import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { atomicWrite, fileFacts, writeFileAtomic } from "../../src/services/Files.js"
+import { atomicWrite, fileFacts, removeAbandonedTemps, writeFileAtomic } from "../../src/services/Files.js"
 
 const dir = () => mkdtempSync(join(tmpdir(), "retl-files-"))
 
@@ -48,6 +49,29 @@ describe("Files", () => {
       const root = dir()
       yield* writeFileAtomic(`${root}/empty.jsonl`, "")
       assert.strictEqual(readFileSync(`${root}/empty.jsonl`, "utf8"), "")
+    }).pipe(Effect.provide(NodeFileSystem.layer)),
+  )
+
+  it.effect("removes the temp files of dead writers only", () =>
+    Effect.gen(function* () {
+      const root = dir()
+      const dead = spawnSync(process.execPath, ["-e", ""]).pid
+      const live = process.ppid // the test runner: alive, not us
+      const names = {
+        dead: `.events.parquet.tmp-${dead}-k3j5x9a1`,
+        ours: `.rejects.parquet.tmp-${process.pid}-a1b2c3d4`,
+        live: `.raw.ndjson.tmp-${live}-zz00yy11`,
+        visible: `events.parquet.tmp-${dead}-k3j5x9a1`,
+        final: "events.parquet",
+      }
+      for (const name of Object.values(names)) writeFileSync(`${root}/${name}`, "x")
+      assert.strictEqual(yield* removeAbandonedTemps(root), 1)
+      assert.deepStrictEqual(
+        readdirSync(root).sort(),
+        [names.ours, names.live, names.visible, names.final].sort(),
+        "the dead writer's hidden temp file went; ours, a live process's and anything else stayed",
+      )
+      assert.strictEqual(yield* removeAbandonedTemps(`${root}/missing`), 0)
     }).pipe(Effect.provide(NodeFileSystem.layer)),
   )
 

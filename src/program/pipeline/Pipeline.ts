@@ -27,6 +27,7 @@ import {
   interruptedEnd,
   maybeAdvanceCheckpoint,
   metricsOf,
+  removeAbandonedTempsOfWeek,
   repairLakeCopies,
   weekDone,
 } from "./WeekCompletion.js"
@@ -259,6 +260,7 @@ export const runWeekOf = (
       if (options.dryRun) return yield* dryRunWeek(base)
       if (!options.force && (yield* weekDone(base))) return yield* skipWeek(base)
       const ctx = yield* joinRun(base)
+      yield* removeAbandonedTempsOfWeek(ctx)
       const run = yield* runStages(ctx)
       const outcome: RunOutcome = {
         runId: ctx.runId,

@@ -4,7 +4,7 @@ import type { RunFinish } from "../../domain/AuditRecords.js"
 import { runMetrics } from "../../domain/RunStatus.js"
 import type { Week } from "../../domain/Week.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import { localStorageError, writeFileAtomic } from "../../services/Files.js"
+import { localStorageError, removeAbandonedTemps, writeFileAtomic } from "../../services/Files.js"
 import { Lake } from "../../services/Lake.js"
 import type { StateStore } from "../../services/StateStore.js"
 import { Warehouse } from "../../services/Warehouse.js"
@@ -176,3 +176,16 @@ export const removeIntermediates = (ctx: RunContext) =>
       for (const path of remote) yield* lake.remove(path)
     }
   })
+
+/**
+ * Removes the hidden temp files that killed runs of the week left in its directories on this
+ * disk (a SIGKILL mid-transform leaves a half-written Parquet file); a live process's are kept.
+ */
+export const removeAbandonedTempsOfWeek = (ctx: RunContext) =>
+  Effect.forEach([ctx.paths.localDir, ctx.paths.localRejectsDir], (dir) =>
+    Effect.flatMap(removeAbandonedTemps(dir), (removed) =>
+      removed > 0
+        ? Effect.logInfo("Removed temp files left by killed runs").pipe(Effect.annotateLogs({ dir, removed }))
+        : Effect.void,
+    ),
+  )
