@@ -19,7 +19,8 @@ valid rows are in the warehouse; a warehouse write that failed waits in a queue.
 - **Atomic renames.** Every local file (\`raw.ndjson\`, both Parquet files, the stage sidecars,
   \`_SUCCESS.json\`, the checkpoint mirror, the replay queue) is written to a hidden temp file
   beside it (\`.name.tmp-…\`), flushed, and renamed into place: a reader, or the next run after a
-  kill, finds the whole file or none. A lake put uploads under a hidden staging name, reads back
+  kill, finds the whole file or none; the next run of the week removes the temp files a killed
+  process left on its disk (never a live process's). A lake put uploads under a hidden staging name, reads back
   the size and SHA-256 the service holds, and only then renames into place; a get streams into an
   atomic local write and checks the hash.
 - **The week replaced in one transaction.** The load deletes the week's rows and inserts the new
