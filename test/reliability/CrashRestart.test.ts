@@ -18,6 +18,7 @@ import {
   seedPendingQueue,
   WEEK_FLAGS,
   weekState,
+  weekTempsOn,
 } from "./support/CrashDeployment.js"
 import { type ProcessRun, runProcess, seededRandom, tail, trialSeed } from "./support/CrashProcess.js"
 import { SECRETS, scanCase } from "./support/Secrets.js"
@@ -116,6 +117,9 @@ const trial = (point: Point, k: number, mode: Mode, scale: number) =>
     let killed: ProcessRun | undefined
     let attempts = 0
     const queued = mode === "full" ? "a" : "w-extract"
+    const target = stageOf(point)
+    const killedDisk = mode === "full" ? "a" : `w-${target}`
+    const retryDisk = random() < 0.5 ? `w-${target}` : `w-${target}-retry`
     seedPendingQueue(d, queued)
     if (mode === "full") {
       killed = yield* Effect.promise(() => runProcess(["run", ...WEEK_FLAGS], d.env("a"), kill))
@@ -124,8 +128,6 @@ const trial = (point: Point, k: number, mode: Mode, scale: number) =>
     } else {
       // Each stage on a disk of its own; the retry of the killed one on the same disk or another.
       const tag = { AIRFLOW_CTX_DAG_RUN_ID: `scheduled__crash-${k}` }
-      const target = stageOf(point)
-      const retryDisk = random() < 0.5 ? `w-${target}` : `w-${target}-retry`
       for (const stage of STAGES) {
         const args = ["run", ...WEEK_FLAGS, "--stage", stage]
         const run = yield* Effect.promise(() =>
@@ -141,6 +143,9 @@ const trial = (point: Point, k: number, mode: Mode, scale: number) =>
       }
     }
     if (killed === undefined) return assert.fail("no process was planned to be killed")
+    // A disk the re-run used again holds no temp file of the killed process in the week's directories.
+    const rerunDisk = mode === "full" ? "a" : retryDisk
+    if (rerunDisk === killedDisk) assert.deepStrictEqual(weekTempsOn(d, killedDisk), [], `${label}: temp files left`)
     const landed = killed.killedAtMs !== undefined
     if (!landed) assert.strictEqual(killed.code, 0, `${label}: ${tail(killed)}`)
     assert.isAtMost(attempts, 1, `${label}: the first run after the crash should succeed`)

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Either } from "effect"
 import { encodePendingLine, newPendingEntry } from "../../../src/domain/PendingUpdate.js"
@@ -167,3 +167,9 @@ export const weekState = (d: Deployment): WeekState => ({
 /** The week's Parquet files anywhere on the deployment's disks (each worker may hold a copy). */
 export const parquetFiles = (d: Deployment, name: "events.parquet" | "rejects.parquet") =>
   filesUnder(d.root).filter((path) => path.endsWith(`/${name}`) && path.includes(PARTITION))
+
+/** Hidden temp files left in the week's directories of `worker`'s disk. */
+export const weekTempsOn = (d: Deployment, worker: string): Array<string> => {
+  const data = join(d.root, worker, "data")
+  return existsSync(data) ? filesUnder(data).filter((p) => p.includes(PARTITION) && p.includes(".tmp-")) : []
+}
