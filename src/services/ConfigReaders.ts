@@ -81,33 +81,21 @@ export const optionalUrl = (setting: string): Reader<Option.Option<string>> =>
 const rangeRule = (kind: string, min: number, max: number) =>
   max === Number.POSITIVE_INFINITY ? `must be ${kind} of at least ${min}` : `must be ${kind} from ${min} to ${max}`
 
-export const integer = (
-  setting: string,
-  fallback: number,
-  min: number,
-  max = Number.POSITIVE_INFINITY,
-): Reader<number> =>
-  withDefault(fallback)(
-    parsed(setting, rangeRule("an integer", min, max), (value) => {
-      if (!/^[+-]?\d+$/.test(value)) return undefined
-      const n = Number(value)
-      return n >= min && n <= max ? n : undefined
-    }),
-  )
+/** A number setting written as `pattern`, from `min` to `max`. */
+const bounded =
+  (kind: string, pattern: RegExp) =>
+  (setting: string, fallback: number, min: number, max = Number.POSITIVE_INFINITY): Reader<number> =>
+    withDefault(fallback)(
+      parsed(setting, rangeRule(kind, min, max), (value) => {
+        if (!pattern.test(value)) return undefined
+        const n = Number(value)
+        return n >= min && n <= max ? n : undefined
+      }),
+    )
 
-export const decimal = (
-  setting: string,
-  fallback: number,
-  min: number,
-  max = Number.POSITIVE_INFINITY,
-): Reader<number> =>
-  withDefault(fallback)(
-    parsed(setting, rangeRule("a number", min, max), (value) => {
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value)) return undefined
-      const n = Number(value)
-      return n >= min && n <= max ? n : undefined
-    }),
-  )
+export const integer = bounded("an integer", /^[+-]?\d+$/)
+
+export const decimal = bounded("a number", /^[+-]?(\d+\.?\d*|\.\d+)$/)
 
 export const optionalOneOf = <const Values extends ReadonlyArray<string>>(
   setting: string,
