@@ -390,7 +390,8 @@ describe("the CLI and the pipeline with hostile run ids, weeks and lake prefixes
             Effect.gen(function* () {
               const h = yield* makeHarness({ data: { eventsPerWeek: 200 } })
               yield* h.run(runOfWeek(week, { stage: "extract" }), { airflowRunId: runId })
-              const tag = safeRunTag(runId)
+              // A blank id is no id (as every setting): a person's per-stage run, tagged "manual".
+              const tag = runId.trim().length > 0 ? safeRunTag(runId) : "manual"
               const local = `main/data/raw_events/${week.partition}`
               assert.includeMembers(filesUnder(h.dir), [`${local}/_stage_extract_${tag}.json`, `${local}/raw.ndjson`])
               assert.deepStrictEqual(strayFiles(h.dir), [], "nothing outside the configured directories")
