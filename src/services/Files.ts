@@ -28,7 +28,7 @@ const dirname = (path: string) => {
 const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1)
 
 /**
- * Produces a file through a hidden temp file beside it (`.{name}.tmp-{random}`), renamed into
+ * Produces a file through a hidden temp file beside it (`.{name}.tmp-{pid}-{random}`), renamed into
  * place only when `write` succeeds. On failure or interruption the temp file is removed, so a
  * reader never sees a partial file under the final name.
  */
@@ -40,14 +40,22 @@ export const atomicWrite = <A, E, R>(
     const fs = yield* FileSystem.FileSystem
     const dir = dirname(path)
     yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(localStorageError("create directory", dir)))
-    const temp = `${dir}/.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+    const name = `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+    const temp = `${dir}/${name}`
+    writing.add(name)
     return yield* write(temp).pipe(
       Effect.tap(() => fs.rename(temp, path).pipe(Effect.mapError(localStorageError("rename into", path)))),
       Effect.onExit((exit) =>
-        Exit.isSuccess(exit) ? Effect.void : fs.remove(temp, { force: true }).pipe(Effect.ignore),
+        Effect.zipRight(
+          Effect.sync(() => writing.delete(name)),
+          Exit.isSuccess(exit) ? Effect.void : fs.remove(temp, { force: true }).pipe(Effect.ignore),
+        ),
       ),
     )
   })
+
+/** The names of the temp files this process is writing now. */
+const writing = new Set<string>()
 
 /** The writer's process id in the name of an `atomicWrite` temp file (`.{name}.tmp-{pid}-{random}`). */
 const TEMP_NAME = /^\..+\.tmp-(\d+)-[a-z0-9]+$/
@@ -63,9 +71,13 @@ const alive = (pid: number): boolean => {
 }
 
 /**
- * Removes the temp files of `dir` that a killed process left behind: `atomicWrite` names whose
- * writer is neither this process nor any live one (a SIGKILL leaves no chance to clean up, and a
- * half-written Parquet file can be gigabytes). Answers how many went.
+ * Removes the temp files of `dir` that a killed process left behind (a SIGKILL leaves no chance to
+ * clean up, and a half-written Parquet file can be gigabytes): `atomicWrite` names that this
+ * process is not writing and whose writer is no other live process. A file named with this
+ * process's id but not being written is an earlier process's (in a container every run is pid 1).
+ * Process ids are per machine: two machines running the same week at once on a shared disk could
+ * take each other's temp files for abandoned (the writer's rename then fails, loudly). Answers how
+ * many went.
  */
 export const removeAbandonedTemps = (dir: string): Effect.Effect<number, never, FileSystem.FileSystem> =>
   Effect.gen(function* () {
@@ -74,7 +86,7 @@ export const removeAbandonedTemps = (dir: string): Effect.Effect<number, never, 
     let removed = 0
     for (const name of names) {
       const pid = Number(TEMP_NAME.exec(name)?.[1] ?? Number.NaN)
-      if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue
+      if (!Number.isSafeInteger(pid) || writing.has(name) || (pid !== process.pid && alive(pid))) continue
       const gone = yield* fs.remove(`${dir}/${name}`, { force: true }).pipe(
         Effect.as(true),
         Effect.orElseSucceed(() => false),

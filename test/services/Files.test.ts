@@ -52,24 +52,33 @@ describe("Files", () => {
     }).pipe(Effect.provide(NodeFileSystem.layer)),
   )
 
-  it.effect("removes the temp files of dead writers only", () =>
+  it.effect("removes the temp files of dead writers, and of an earlier process with our pid, never a live write", () =>
     Effect.gen(function* () {
       const root = dir()
       const dead = spawnSync(process.execPath, ["-e", ""]).pid
       const live = process.ppid // the test runner: alive, not us
       const names = {
         dead: `.events.parquet.tmp-${dead}-k3j5x9a1`,
-        ours: `.rejects.parquet.tmp-${process.pid}-a1b2c3d4`,
+        // In a container every run is pid 1: a file with our pid that we are not writing is an earlier run's.
+        earlierUs: `.rejects.parquet.tmp-${process.pid}-a1b2c3d4`,
         live: `.raw.ndjson.tmp-${live}-zz00yy11`,
         visible: `events.parquet.tmp-${dead}-k3j5x9a1`,
         final: "events.parquet",
       }
       for (const name of Object.values(names)) writeFileSync(`${root}/${name}`, "x")
-      assert.strictEqual(yield* removeAbandonedTemps(root), 1)
+      // A sweep while this process writes a file of the same directory leaves that temp file alone.
+      const during = yield* atomicWrite(`${root}/state.json`, (temp) =>
+        Effect.gen(function* () {
+          writeFileSync(temp, "{}")
+          const removed = yield* removeAbandonedTemps(root)
+          return { removed, tempKept: readdirSync(root).includes(temp.slice(temp.lastIndexOf("/") + 1)) }
+        }),
+      )
+      assert.deepStrictEqual(during, { removed: 2, tempKept: true })
       assert.deepStrictEqual(
         readdirSync(root).sort(),
-        [names.ours, names.live, names.visible, names.final].sort(),
-        "the dead writer's hidden temp file went; ours, a live process's and anything else stayed",
+        [names.live, names.visible, names.final, "state.json"].sort(),
+        "the dead writer's and the earlier run's hidden temp files went; a live process's and anything else stayed",
       )
       assert.strictEqual(yield* removeAbandonedTemps(`${root}/missing`), 0)
     }).pipe(Effect.provide(NodeFileSystem.layer)),

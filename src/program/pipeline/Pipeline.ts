@@ -258,9 +258,9 @@ export const runWeekOf = (
     const base = yield* makeContext(options, week, behaviour)
     return yield* Effect.gen(function* () {
       if (options.dryRun) return yield* dryRunWeek(base)
+      yield* removeAbandonedTempsOfWeek(base)
       if (!options.force && (yield* weekDone(base))) return yield* skipWeek(base)
       const ctx = yield* joinRun(base)
-      yield* removeAbandonedTempsOfWeek(ctx)
       const run = yield* runStages(ctx)
       const outcome: RunOutcome = {
         runId: ctx.runId,

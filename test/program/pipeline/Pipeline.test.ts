@@ -76,8 +76,13 @@ describe("pipeline, full run (test layers)", () => {
       const uploads = h.org.uploads.size
       const pagesAsked = h.requests.length
 
+      // A killed `--force` run of the done week left a temp file: the skip still removes it.
+      const local = `${h.dir}/main/data/raw_events/${partition}`
+      const left = `.events.parquet.tmp-${spawnSync(process.execPath, ["-e", ""]).pid}-0a1b2c3d`
+      writeFileSync(`${local}/${left}`, "half a file")
       const again = yield* h.run(runOfWeek(WEEK))
       assert.strictEqual(again.status, "SKIPPED")
+      assert.notInclude(readdirSync(local), left)
       assert.strictEqual(h.requests.length, pagesAsked, "a done week asks the API for nothing")
       assert.isTrue(h.logs.some((l) => String(l.message).startsWith("Week already done: skipped")))
 
