@@ -13,6 +13,16 @@ const ErrorFields = {
 
 export class ConfigurationError extends Schema.TaggedError<ConfigurationError>()("ConfigurationError", ErrorFields) {}
 
+/**
+ * A setting or flag that breaks its rule: the message names both, and the value when one is given
+ * (never pass a secret's).
+ */
+export const invalidSetting = (setting: string, rule: string, value?: unknown): ConfigurationError =>
+  new ConfigurationError({
+    message: value === undefined ? `${setting} ${rule}` : `${setting} ${rule} (got ${JSON.stringify(value)})`,
+    details: value === undefined ? { setting, rule } : { setting, rule, value },
+  })
+
 export class CheckpointError extends Schema.TaggedError<CheckpointError>()("CheckpointError", ErrorFields) {}
 
 export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()(

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import type { CustomerWeeklyMetrics } from "./CustomerMetrics.js"
-import { ConfigurationError } from "./Errors.js"
+import { type ConfigurationError, invalidSetting } from "./Errors.js"
 
 export type MetricsColumn = keyof CustomerWeeklyMetrics
 
@@ -63,8 +63,7 @@ export const parseFieldMapping = (
   externalIdField: string,
   setting = "SF_FIELD_MAPPING_FILE",
 ): Either.Either<FieldMapping, ConfigurationError> => {
-  const bad = (rule: string) =>
-    Either.left(new ConfigurationError({ message: `${setting} ${rule}`, details: { setting, rule } }))
+  const bad = (rule: string) => Either.left(invalidSetting(setting, rule))
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return bad('must hold a JSON object {"view_column": "Salesforce_Field__c"}')
   }

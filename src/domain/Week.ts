@@ -1,5 +1,5 @@
 import { Either, Schema } from "effect"
-import { ConfigurationError } from "./Errors.js"
+import { type ConfigurationError, invalidSetting } from "./Errors.js"
 
 const DAY_MS = 86_400_000
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
@@ -86,10 +86,7 @@ export const parseWeek = (
   end: string,
   source: WeekSource = WeekFromSettings,
 ): Either.Either<Week, ConfigurationError> => {
-  const bad = (setting: string, value: string, rule: string) =>
-    Either.left(
-      new ConfigurationError({ message: `${setting} ${rule} (got "${value}")`, details: { setting, value, rule } }),
-    )
+  const bad = (setting: string, value: string, rule: string) => Either.left(invalidSetting(setting, rule, value))
   if (isoDateToEpochMs(start) === undefined) return bad(source.start, start, "must be a date as YYYY-MM-DD")
   if (isoDateToEpochMs(end) === undefined) return bad(source.end, end, "must be a date as YYYY-MM-DD")
   if (end < start) return bad(source.end, end, `must not be before ${source.start} ${start}`)

@@ -2,7 +2,7 @@ import { DefaultAzureCredential } from "@azure/identity"
 import type { DataLakeFileSystemClient, StoragePipelineOptions } from "@azure/storage-file-datalake"
 import { AnonymousCredential, DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake"
 import { Effect, Option, Redacted } from "effect"
-import { ConfigurationError } from "../domain/Errors.js"
+import { type ConfigurationError, invalidSetting } from "../domain/Errors.js"
 import type { LakeSettings } from "../services/AppConfig.js"
 
 export type CredentialKind = "account-key" | "sas" | "connection-string" | "default-azure-credential"
@@ -14,9 +14,6 @@ export interface AdlsConnection {
   /** The configured secret values, to scrub from anything the SDK says. */
   readonly secrets: ReadonlyArray<string>
 }
-
-const missing = (setting: string, rule: string) =>
-  new ConfigurationError({ message: `${setting} ${rule}`, details: { setting, rule } })
 
 /**
  * The account URL: ADLS_ENDPOINT, else `https://{account}.dfs.core.windows.net`. An endpoint on
@@ -44,8 +41,9 @@ export const connectAdls = (
   pipeline: StoragePipelineOptions,
 ): Effect.Effect<AdlsConnection, ConfigurationError> =>
   Effect.gen(function* () {
-    if (Option.isNone(lake.storageAccount)) return yield* missing("STORAGE_ACCOUNT", "must be set for an ADLS lake")
-    if (Option.isNone(lake.container)) return yield* missing("CONTAINER", "must be set for an ADLS lake")
+    if (Option.isNone(lake.storageAccount))
+      return yield* invalidSetting("STORAGE_ACCOUNT", "must be set for an ADLS lake")
+    if (Option.isNone(lake.container)) return yield* invalidSetting("CONTAINER", "must be set for an ADLS lake")
     const account = lake.storageAccount.value
     const container = lake.container.value
     const url = accountUrl(account, lake.endpoint)
@@ -70,7 +68,7 @@ export const connectAdls = (
       const connectionString = lake.connectionString.value
       const service = yield* Effect.try({
         try: () => DataLakeServiceClient.fromConnectionString(Redacted.value(connectionString), pipeline),
-        catch: () => missing("AZURE_STORAGE_CONNECTION_STRING", "must be an account or SAS connection string"),
+        catch: () => invalidSetting("AZURE_STORAGE_CONNECTION_STRING", "must be an account or SAS connection string"),
       })
       return connect(service, "connection-string")
     }

@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Layer, Option, Redacted, Runtime } from "effect"
-import { ConfigurationError } from "../domain/Errors.js"
+import { invalidSetting } from "../domain/Errors.js"
 import { adlsEmulator } from "../emulators/AdlsEmulator.js"
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from "../emulators/AdlsSharedKey.js"
 import { runCommand } from "./CommandRuntime.js"
@@ -29,9 +29,6 @@ const options = {
   logFormat,
 }
 
-const invalid = (setting: string, rule: string) =>
-  new ConfigurationError({ message: `${setting} ${rule}`, details: { setting, rule } })
-
 /** `reverse-etl serve-adls`: the ADLS Gen2 emulator, until interrupted. Prints its account URL on stdout. */
 export const serveAdlsCommandOf = (wiring: Wiring) =>
   Command.make("serve-adls", options, ({ logFormat, ...o }) =>
@@ -40,9 +37,9 @@ export const serveAdlsCommandOf = (wiring: Wiring) =>
       "serve-adls",
       logFormat,
       Effect.gen(function* () {
-        if (o.port < 0 || o.port > 65535) return yield* invalid("--port", "must be from 0 to 65535")
+        if (o.port < 0 || o.port > 65535) return yield* invalidSetting("--port", "must be from 0 to 65535")
         if (!(o.fault503Pct >= 0 && o.fault503Pct <= 100))
-          return yield* invalid("--fault-503-pct", "must be from 0 to 100")
+          return yield* invalidSetting("--fault-503-pct", "must be from 0 to 100")
         const runtime = yield* Effect.runtime<never>()
         const emulator = yield* adlsEmulator({
           account: o.account,

@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
-import { ConfigurationError } from "../domain/Errors.js"
+import { ConfigurationError, invalidSetting } from "../domain/Errors.js"
 import { ENVELOPES, serveEcomApi } from "../emulators/EcomApiServer.js"
 import { addFaultSpec, type FaultSettings, noFaults } from "../emulators/EcomFaults.js"
 import { AppConfig } from "../services/AppConfig.js"
@@ -69,25 +69,20 @@ interface ServeOptions {
   readonly retryAfterDate: boolean
 }
 
-const invalid = (flag: string, rule: string, value: unknown) =>
-  new ConfigurationError({
-    message: `${flag} ${rule} (got ${JSON.stringify(value)})`,
-    details: { setting: flag, rule, value },
-  })
-
 /** Checks the numeric flags and folds the `--fault` specs into fault settings. */
 const faultSettings = (flags: ServeOptions): Either.Either<FaultSettings, ConfigurationError> => {
   if (flags.port < 0 || flags.port > 65_535)
-    return Either.left(invalid("--port", "must be from 0 to 65535", flags.port))
+    return Either.left(invalidSetting("--port", "must be from 0 to 65535", flags.port))
   if (flags.eventsPerWeek < 0)
-    return Either.left(invalid("--events-per-week", "must be at least 0", flags.eventsPerWeek))
+    return Either.left(invalidSetting("--events-per-week", "must be at least 0", flags.eventsPerWeek))
   if (!(flags.malformedPct >= 0 && flags.malformedPct <= 100)) {
-    return Either.left(invalid("--malformed-pct", "must be from 0 to 100", flags.malformedPct))
+    return Either.left(invalidSetting("--malformed-pct", "must be from 0 to 100", flags.malformedPct))
   }
-  if (flags.retryAfter < 0) return Either.left(invalid("--retry-after", "must be at least 0", flags.retryAfter))
-  if (flags.slowMs < 0) return Either.left(invalid("--slow-ms", "must be at least 0", flags.slowMs))
-  if (flags.maxPageSize < 1) return Either.left(invalid("--max-page-size", "must be at least 1", flags.maxPageSize))
-  if (flags.latencyMs < 0) return Either.left(invalid("--latency-ms", "must be at least 0", flags.latencyMs))
+  if (flags.retryAfter < 0) return Either.left(invalidSetting("--retry-after", "must be at least 0", flags.retryAfter))
+  if (flags.slowMs < 0) return Either.left(invalidSetting("--slow-ms", "must be at least 0", flags.slowMs))
+  if (flags.maxPageSize < 1)
+    return Either.left(invalidSetting("--max-page-size", "must be at least 1", flags.maxPageSize))
+  if (flags.latencyMs < 0) return Either.left(invalidSetting("--latency-ms", "must be at least 0", flags.latencyMs))
   const base: FaultSettings = {
     ...noFaults,
     retryAfterSeconds: flags.retryAfter,
@@ -96,7 +91,9 @@ const faultSettings = (flags: ServeOptions): Either.Either<FaultSettings, Config
   }
   return flags.fault.reduce<Either.Either<FaultSettings, ConfigurationError>>(
     (settings, spec) =>
-      Either.flatMap(settings, (s) => Either.mapLeft(addFaultSpec(s, spec), (rule) => invalid("--fault", rule, spec))),
+      Either.flatMap(settings, (s) =>
+        Either.mapLeft(addFaultSpec(s, spec), (rule) => invalidSetting("--fault", rule, spec)),
+      ),
     Either.right(base),
   )
 }

@@ -1,5 +1,5 @@
 import { ConfigProvider, Context, Cron, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
-import type { ConfigurationError } from "../domain/Errors.js"
+import { type ConfigurationError, invalidSetting } from "../domain/Errors.js"
 import { parseOtlpHeaders } from "../domain/OtlpHeaders.js"
 import type { Week } from "../domain/Week.js"
 import { parseWeek } from "../domain/Week.js"
@@ -114,8 +114,8 @@ const api = R.all({
 
 const week = Effect.flatMap(R.all({ start: R.raw("WEEK_START"), end: R.raw("WEEK_END") }), ({ start, end }) => {
   if (Option.isNone(start) && Option.isNone(end)) return Effect.succeed(Option.none<Week>())
-  if (Option.isNone(start)) return Effect.fail(R.invalid("WEEK_START", "must be set when WEEK_END is set"))
-  if (Option.isNone(end)) return Effect.fail(R.invalid("WEEK_END", "must be set when WEEK_START is set"))
+  if (Option.isNone(start)) return Effect.fail(invalidSetting("WEEK_START", "must be set when WEEK_END is set"))
+  if (Option.isNone(end)) return Effect.fail(invalidSetting("WEEK_END", "must be set when WEEK_START is set"))
   return Either.match(parseWeek(start.value, end.value), {
     onLeft: Effect.fail,
     onRight: (w) => Effect.succeed(Option.some(w)),
@@ -142,10 +142,10 @@ const lake = Effect.flatMap(
   }),
   (s): R.Reader<LakeSettings> => {
     if (Option.isSome(s.storageAccount) && Option.isNone(s.container)) {
-      return Effect.fail(R.invalid("CONTAINER", "must be set when STORAGE_ACCOUNT is set"))
+      return Effect.fail(invalidSetting("CONTAINER", "must be set when STORAGE_ACCOUNT is set"))
     }
     if (Option.isSome(s.container) && Option.isNone(s.storageAccount)) {
-      return Effect.fail(R.invalid("STORAGE_ACCOUNT", "must be set when CONTAINER is set"))
+      return Effect.fail(invalidSetting("STORAGE_ACCOUNT", "must be set when CONTAINER is set"))
     }
     return Effect.succeed({ ...s, kind: Option.isSome(s.storageAccount) ? "adls" : "local" })
   },
@@ -165,10 +165,12 @@ const warehouse = Effect.flatMap(
     const kind = Option.getOrElse(explicitKind, () => (Option.isSome(s.server) ? "mssql" : "sqlite"))
     if (kind === "mssql") {
       const missing = [
-        ...(Option.isNone(s.server) ? [R.invalid("AZURE_SQL_SERVER", "must be set when WAREHOUSE is mssql")] : []),
-        ...(Option.isNone(s.database) ? [R.invalid("AZURE_SQL_DATABASE", "must be set when WAREHOUSE is mssql")] : []),
+        ...(Option.isNone(s.server) ? [invalidSetting("AZURE_SQL_SERVER", "must be set when WAREHOUSE is mssql")] : []),
+        ...(Option.isNone(s.database)
+          ? [invalidSetting("AZURE_SQL_DATABASE", "must be set when WAREHOUSE is mssql")]
+          : []),
         ...(Option.isSome(s.username) && Option.isNone(s.password)
-          ? [R.invalid("AZURE_SQL_PASSWORD", "must be set when AZURE_SQL_USERNAME is set")]
+          ? [invalidSetting("AZURE_SQL_PASSWORD", "must be set when AZURE_SQL_USERNAME is set")]
           : []),
       ]
       if (missing.length > 0) return Effect.fail(R.merge(missing))
@@ -213,7 +215,9 @@ const schedule = Effect.flatMap(
   R.all({ cron: R.text("SCHEDULE_CRON", "0 14 * * 1-5"), timeZone: R.text("SCHEDULE_TIMEZONE", "UTC") }),
   (s) =>
     Either.isLeft(Cron.parse(s.cron, s.timeZone))
-      ? Effect.fail(R.invalid("SCHEDULE_CRON", `must be a cron expression valid in time zone ${s.timeZone}`, s.cron))
+      ? Effect.fail(
+          invalidSetting("SCHEDULE_CRON", `must be a cron expression valid in time zone ${s.timeZone}`, s.cron),
+        )
       : Effect.succeed(s),
 )
 
@@ -221,7 +225,7 @@ const telemetry = R.all({
   otlpEndpoint: R.optionalUrl("OTEL_EXPORTER_OTLP_ENDPOINT"),
   otlpHeaders: Effect.flatMap(R.secret("OTEL_EXPORTER_OTLP_HEADERS"), (headers) =>
     Option.isSome(headers) && parseOtlpHeaders(Redacted.value(headers.value)) === undefined
-      ? Effect.fail(R.invalid("OTEL_EXPORTER_OTLP_HEADERS", "must be key=value pairs separated by commas"))
+      ? Effect.fail(invalidSetting("OTEL_EXPORTER_OTLP_HEADERS", "must be key=value pairs separated by commas"))
       : Effect.succeed(headers),
   ),
   serviceName: R.text("OTEL_SERVICE_NAME", "reverse-etl"),

@@ -1,5 +1,5 @@
 import { Config, Effect, Either, Option, Redacted } from "effect"
-import { ConfigurationError } from "../domain/Errors.js"
+import { ConfigurationError, invalidSetting } from "../domain/Errors.js"
 import { validateLakePath } from "../domain/LakePath.js"
 
 /**
@@ -10,18 +10,12 @@ import { validateLakePath } from "../domain/LakePath.js"
  */
 export type Reader<A> = Effect.Effect<A, ConfigurationError>
 
-export const invalid = (setting: string, rule: string, value?: string): ConfigurationError =>
-  new ConfigurationError({
-    message: value === undefined ? `${setting} ${rule}` : `${setting} ${rule} (got ${JSON.stringify(value)})`,
-    details: value === undefined ? { setting, rule } : { setting, rule, value },
-  })
-
 /** The trimmed value of a setting, `None` when unset or blank. */
 export const raw = (setting: string): Reader<Option.Option<string>> =>
   Config.string(setting).pipe(
     Config.option,
     Effect.map(Option.flatMap((value) => Option.liftPredicate(value.trim(), (v) => v.length > 0))),
-    Effect.mapError(() => invalid(setting, "could not be read")),
+    Effect.mapError(() => invalidSetting(setting, "could not be read")),
   )
 
 /** Parses a set value with `parse`, which answers `undefined` when the value breaks `rule`. */
@@ -31,7 +25,9 @@ const parsed = <A>(setting: string, rule: string, parse: (value: string) => A | 
       onNone: () => Effect.succeed(Option.none<A>()),
       onSome: (value) => {
         const result = parse(value)
-        return result === undefined ? Effect.fail(invalid(setting, rule, value)) : Effect.succeed(Option.some(result))
+        return result === undefined
+          ? Effect.fail(invalidSetting(setting, rule, value))
+          : Effect.succeed(Option.some(result))
       },
     }),
   )
@@ -52,7 +48,7 @@ export const secret = (setting: string): Reader<Option.Option<Redacted.Redacted>
   Config.redacted(setting).pipe(
     Config.option,
     Effect.map(Option.filter((value) => Redacted.value(value).trim().length > 0)),
-    Effect.mapError(() => invalid(setting, "could not be read")),
+    Effect.mapError(() => invalidSetting(setting, "could not be read")),
   )
 
 /** A lake path prefix (ADLS_BASE_PATH): relative, within the lake; trailing slashes are dropped. */

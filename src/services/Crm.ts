@@ -1,5 +1,10 @@
 import { Context, Duration, Effect, Either, Option, type Redacted, Schedule } from "effect"
-import { type AuthenticationError, ConfigurationError, SalesforceSyncError } from "../domain/Errors.js"
+import {
+  type AuthenticationError,
+  type ConfigurationError,
+  invalidSetting,
+  SalesforceSyncError,
+} from "../domain/Errors.js"
 import { type BulkJob, isFinished, type RowResult } from "../domain/SalesforceResults.js"
 import type { SalesforceSettings } from "./AppConfig.js"
 
@@ -17,9 +22,6 @@ export type SalesforceLogin =
     }
   | { readonly kind: "session"; readonly instanceUrl: string; readonly accessToken: Redacted.Redacted }
 
-const missing = (setting: string, rule: string) =>
-  new ConfigurationError({ message: `${setting} ${rule}`, details: { setting, rule } })
-
 /**
  * The login the settings describe: `None` when no Salesforce setting is given at all, a
  * ConfigurationError naming the setting when they are half given.
@@ -30,13 +32,15 @@ export const salesforceLogin = (
   if (Option.isSome(s.clientId) !== Option.isSome(s.clientSecret)) {
     return Either.left(
       Option.isSome(s.clientId)
-        ? missing("SF_CLIENT_SECRET", "must be set when SF_CLIENT_ID is set")
-        : missing("SF_CLIENT_ID", "must be set when SF_CLIENT_SECRET is set"),
+        ? invalidSetting("SF_CLIENT_SECRET", "must be set when SF_CLIENT_ID is set")
+        : invalidSetting("SF_CLIENT_ID", "must be set when SF_CLIENT_SECRET is set"),
     )
   }
   if (Option.isSome(s.username) || Option.isSome(s.password)) {
-    if (Option.isNone(s.username)) return Either.left(missing("SF_USERNAME", "must be set when SF_PASSWORD is set"))
-    if (Option.isNone(s.password)) return Either.left(missing("SF_PASSWORD", "must be set when SF_USERNAME is set"))
+    if (Option.isNone(s.username))
+      return Either.left(invalidSetting("SF_USERNAME", "must be set when SF_PASSWORD is set"))
+    if (Option.isNone(s.password))
+      return Either.left(invalidSetting("SF_PASSWORD", "must be set when SF_USERNAME is set"))
     return Either.right(
       Option.some({
         kind: "password",
@@ -50,10 +54,12 @@ export const salesforceLogin = (
   }
   if (Option.isSome(s.accessToken) || Option.isSome(s.instanceUrl)) {
     if (Option.isNone(s.instanceUrl)) {
-      return Either.left(missing("SF_INSTANCE_URL", "must be set when SF_ACCESS_TOKEN is set"))
+      return Either.left(invalidSetting("SF_INSTANCE_URL", "must be set when SF_ACCESS_TOKEN is set"))
     }
     if (Option.isNone(s.accessToken)) {
-      return Either.left(missing("SF_ACCESS_TOKEN", "must be set when SF_INSTANCE_URL is set (or give SF_USERNAME)"))
+      return Either.left(
+        invalidSetting("SF_ACCESS_TOKEN", "must be set when SF_INSTANCE_URL is set (or give SF_USERNAME)"),
+      )
     }
     return Either.right(
       Option.some({ kind: "session", instanceUrl: s.instanceUrl.value, accessToken: s.accessToken.value }),
