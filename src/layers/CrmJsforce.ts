@@ -1,7 +1,5 @@
 import { Effect, Either, Layer, Option, Redacted } from "effect"
-import { Connection } from "jsforce"
-import { HttpApi } from "jsforce/lib/http-api.js"
-import { HttpProxyTransport } from "jsforce/lib/transport.js"
+import type { Connection } from "jsforce"
 import { AuthenticationError } from "../domain/Errors.js"
 import type { BulkJob, BulkJobState } from "../domain/SalesforceResults.js"
 import { AppConfig, secretValues } from "../services/AppConfig.js"
@@ -26,8 +24,23 @@ export const bypassesProxy = (url: string, noProxy = process.env.NO_PROXY ?? pro
     )
 }
 
-/** A transport whose requests never use a proxy (jsforce reads HTTP(S)_PROXY once, at load). */
-const directTransport = () => new HttpProxyTransport(undefined as unknown as string)
+/**
+ * jsforce, loaded on the first login: a command or run that never reaches Salesforce does not pay
+ * its start-up (about a tenth of the CLI's).
+ */
+const loadJsforce = async () => {
+  const [{ Connection }, { HttpApi }, { HttpProxyTransport }] = await Promise.all([
+    import("jsforce"),
+    import("jsforce/lib/http-api.js"),
+    import("jsforce/lib/transport.js"),
+  ])
+  return { Connection, HttpApi, HttpProxyTransport }
+}
+let loading: ReturnType<typeof loadJsforce> | undefined
+const jsforce = () => {
+  loading ??= loadJsforce()
+  return loading
+}
 
 type JobInfo = {
   id: string
@@ -45,7 +58,10 @@ const toBulkJob = (info: JobInfo): BulkJob => ({
   errorMessage: info.errorMessage ?? null,
 })
 
-const connectionFor = (login: SalesforceLogin, version: string): Connection => {
+const connectionFor = async (login: SalesforceLogin, version: string): Promise<Connection> => {
+  const { Connection, HttpProxyTransport } = await jsforce()
+  /** A transport whose requests never use a proxy (jsforce reads HTTP(S)_PROXY once, at load). */
+  const directTransport = () => new HttpProxyTransport(undefined as unknown as string)
   const url = login.kind === "password" ? login.loginUrl : login.instanceUrl
   const connection =
     login.kind === "password"
@@ -72,24 +88,30 @@ const logIn = (
   version: string,
   secrets: ReadonlyArray<string>,
 ): Effect.Effect<readonly [Connection, CrmSession], CrmError> => {
-  const connection = connectionFor(login, version)
   if (login.kind === "session") {
-    return Effect.succeed([connection, { instanceUrl: login.instanceUrl, userId: null, organizationId: null }])
+    return Effect.map(
+      Effect.promise(() => connectionFor(login, version)),
+      (connection) => [connection, { instanceUrl: login.instanceUrl, userId: null, organizationId: null }] as const,
+    )
   }
   const method = Option.isSome(login.oauth2) ? "OAuth2 password" : "SOAP"
   const secret =
     Redacted.value(login.password) + Option.match(login.securityToken, { onNone: () => "", onSome: Redacted.value })
-  return Effect.tryPromise({
-    try: () => connection.login(login.username, secret),
-    catch: loginError(method, login.loginUrl, login.username, secrets),
-  }).pipe(
-    Effect.map(
-      (user) =>
-        [
-          connection,
-          { instanceUrl: connection.instanceUrl, userId: user.id, organizationId: user.organizationId },
-        ] as const,
-    ),
+  return Effect.flatMap(
+    Effect.promise(() => connectionFor(login, version)),
+    (connection) =>
+      Effect.tryPromise({
+        try: () => connection.login(login.username, secret),
+        catch: loginError(method, login.loginUrl, login.username, secrets),
+      }).pipe(
+        Effect.map(
+          (user) =>
+            [
+              connection,
+              { instanceUrl: connection.instanceUrl, userId: user.id, organizationId: user.organizationId },
+            ] as const,
+        ),
+      ),
   )
 }
 
@@ -153,6 +175,7 @@ export const CrmJsforce: Layer.Layer<Crm, never, AppConfig> = Layer.effect(
       // an empty file: upload through an HttpApi that does not retry, and let the caller decide.
       uploadCsv: (jobId, csv) =>
         call("upload", jobId, async (connection) => {
+          const { HttpApi } = await jsforce()
           const api = new HttpApi(connection, { responseType: "text/plain", retry: { methods: [] } })
           await api.request({
             method: "PUT",
