@@ -16,8 +16,17 @@ export const PARAMETER_BUDGET = { mssql: 2000, sqlite: 32_766 } as const
 /** Rows per INSERT: as many as the budget allows, at most 1,000 (SQL Server's VALUES limit). */
 export const insertBatchRows = (budget: number): number => Math.min(1000, Math.floor(budget / EVENT_COLUMNS.length))
 
-/** Writes the row's values, in EVENT_COLUMNS order, into `out` from `at` (a preallocated batch). */
-const putRow = (binds: Binds, row: EventRow, out: Array<unknown>, at: number): void => {
+/**
+ * Writes the row's values, in EVENT_COLUMNS order, into `out` from `at` (a preallocated batch).
+ * Every row of a load is of the load's week, so its two dates are bound once, in `weekBinds`.
+ */
+const putRow = (
+  binds: Binds,
+  weekBinds: readonly [unknown, unknown],
+  row: EventRow,
+  out: Array<unknown>,
+  at: number,
+): void => {
   out[at] = binds.micros(row.event_time)
   out[at + 1] = binds.text(row.event_type)
   out[at + 2] = binds.text(row.product_id)
@@ -27,8 +36,8 @@ const putRow = (binds: Binds, row: EventRow, out: Array<unknown>, at: number): v
   out[at + 6] = binds.float(row.price)
   out[at + 7] = binds.text(row.user_id)
   out[at + 8] = binds.text(row.user_session)
-  out[at + 9] = binds.date(row.batch_week_start)
-  out[at + 10] = binds.date(row.batch_week_end)
+  out[at + 9] = weekBinds[0]
+  out[at + 10] = weekBinds[1]
   out[at + 11] = binds.micros(row.ingested_at)
 }
 
@@ -62,6 +71,7 @@ export const makeLoadWeek = (ctx: SqlContext, batchRows: number) => {
 
   return <E>(week: Week, rows: Stream.Stream<EventRow, E>): Effect.Effect<number, WarehouseError | E> => {
     let loaded = 0
+    const weekBinds = [binds.date(week.start), binds.date(week.end)] as const
     const insertBatch = (chunk: Chunk.Chunk<EventRow>): Effect.Effect<unknown, WarehouseError | SqlError> => {
       const params = new Array<unknown>(chunk.length * EVENT_COLUMNS.length)
       let at = 0
@@ -69,7 +79,7 @@ export const makeLoadWeek = (ctx: SqlContext, batchRows: number) => {
         if (row.batch_week_start !== week.start || row.batch_week_end !== week.end) {
           return Effect.fail(wrongWeek(week, row, loaded))
         }
-        putRow(binds, row, params, at)
+        putRow(binds, weekBinds, row, params, at)
         at += EVENT_COLUMNS.length
         loaded++
       }
