@@ -59,13 +59,6 @@ export interface BatchStamp {
   readonly ingestedAtMicros: number
 }
 
-export const toEventRow = (record: EventRecord, stamp: BatchStamp): EventRow => ({
-  ...record,
-  batch_week_start: stamp.week.start,
-  batch_week_end: stamp.week.end,
-  ingested_at: stamp.ingestedAtMicros,
-})
-
 export const toRejectRow = (
   rowIndex: number,
   rawEvent: string,

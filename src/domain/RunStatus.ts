@@ -35,7 +35,3 @@ export const runMetrics = (fetched: number, rejected: number, thresholdPct: numb
 
 /** The status of a run that passed its quality gate. */
 export const successStatus = (rejected: number): RunStatus => (rejected === 0 ? "SUCCESS" : "SUCCESS_WITH_REJECTS")
-
-/** Statuses after which the checkpoint may move to the next week. */
-export const advancesCheckpoint = (status: RunStatus): boolean =>
-  status === "SUCCESS" || status === "SUCCESS_WITH_REJECTS"

@@ -1,4 +1,5 @@
 import { Exit, Option } from "effect"
+import { rejectRatePct } from "../../domain/RunStatus.js"
 import type { Week } from "../../domain/Week.js"
 import type { RunOutcome } from "./Pipeline.js"
 import { describeFailure } from "./StageRunner.js"
@@ -24,7 +25,7 @@ export const renderBackfillTable = (rows: ReadonlyArray<BackfillRow>): string =>
       v ? String(v.rowsFetched) : "",
       v ? String(v.rowsValid) : "",
       v ? String(v.rowsRejected) : "",
-      v && v.rowsFetched > 0 ? ((v.rowsRejected / v.rowsFetched) * 100).toFixed(2) : "",
+      v && v.rowsFetched > 0 ? rejectRatePct(v.rowsFetched, v.rowsRejected).toFixed(2) : "",
       sync && !sync.skipped ? String(sync.sent) : "",
       (row.durationMs / 1000).toFixed(1),
       error ? `${error.errorType}: ${error.errorMessage}` : "",

@@ -1,6 +1,5 @@
 import { FileSystem } from "@effect/platform"
 import { Clock, Effect, Option } from "effect"
-import { rejectRatePct } from "../../domain/RunStatus.js"
 import { weekPaths } from "../../domain/WeekPaths.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { localStorageError } from "../../services/Files.js"
@@ -31,23 +30,18 @@ export const dryRunWeek = (ctx: RunContext) =>
       const fetched = yield* extract(paths)
       const ingestedAtMicros = (yield* Clock.currentTimeMillis) * 1000
       const checked = yield* transform(paths, { dryRun: true, ingestedAtMicros })
-      const thresholdPct = settings.quality.rejectThresholdPct
-      const status = yield* qualityGate(checked, thresholdPct)
+      const gate = yield* qualityGate(checked, settings.quality.rejectThresholdPct)
       const sync = yield* syncWeek(ctx, true)
       return {
         runId: ctx.runId,
         runTag: ctx.runTag,
         week: ctx.week,
-        status,
+        status: gate.status,
         dryRun: true,
         stages: [],
         outputs: {
           extract: { raw: fetched, rowsFetched: fetched.rowsFetched, pages: fetched.pages },
-          "quality-gate": {
-            status,
-            rejectRatePct: rejectRatePct(checked.rowsFetched, checked.rowsRejected),
-            thresholdPct,
-          },
+          "quality-gate": gate,
           "salesforce-sync": sync,
         },
         validation: Option.some(checked),

@@ -1,7 +1,7 @@
 import type { FileSystem } from "@effect/platform"
 import { Clock, Effect, FiberRef, HashMap, Option } from "effect"
 import type { PipelineError } from "../../domain/Errors.js"
-import { type RunStatus, STAGES, type StageName } from "../../domain/RunStatus.js"
+import { type RunStatus, runMetrics, STAGES, type StageName } from "../../domain/RunStatus.js"
 import type { Week } from "../../domain/Week.js"
 import { weekPaths } from "../../domain/WeekPaths.js"
 import { AppConfig } from "../../services/AppConfig.js"
@@ -140,7 +140,7 @@ const partialMetrics = (ctx: RunContext) =>
     const threshold = (yield* AppConfig).quality.rejectThresholdPct
     const transform = yield* readSidecar(ctx, "transform").pipe(Effect.orElseSucceed(() => Option.none()))
     return Option.match(transform, {
-      onNone: () => metricsOf({ rowsFetched: 0, rowsRejected: 0 } as StageOutputs["transform"], threshold),
+      onNone: () => runMetrics(0, 0, threshold),
       onSome: (t) => metricsOf(t.output, threshold),
     })
   })
@@ -161,7 +161,7 @@ const skipWeek = (ctx: RunContext) =>
         runId: ctx.runId,
         status: "SKIPPED",
         metrics: Option.match(marker, {
-          onNone: () => metricsOf({ rowsFetched: 0, rowsRejected: 0 } as StageOutputs["transform"], 0),
+          onNone: () => runMetrics(0, 0, 0),
           onSome: (m) => m.metrics,
         }),
         finishedAt: now,

@@ -1,4 +1,5 @@
 import { Option } from "effect"
+import { rejectRatePct } from "../../domain/RunStatus.js"
 import type { RunOutcome } from "./Pipeline.js"
 
 const n = (value: number) => value.toLocaleString("en-US")
@@ -20,7 +21,7 @@ export const renderSummary = (outcome: RunOutcome): string => {
     if (outcome.lakeCopiesRedone > 0) lines.push(`  lake copies uploaded again: ${outcome.lakeCopiesRedone}`)
   }
   Option.map(outcome.validation, (v) => {
-    const rate = v.rowsFetched === 0 ? 0 : (v.rowsRejected / v.rowsFetched) * 100
+    const rate = rejectRatePct(v.rowsFetched, v.rowsRejected)
     const gate = outputs["quality-gate"]
     lines.push(`  rows fetched   ${n(v.rowsFetched)}`)
     lines.push(`  valid          ${n(v.rowsValid)}`)

@@ -1,7 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import { Clock, Effect, Option } from "effect"
 import { LocalStorageError } from "../../domain/Errors.js"
-import { rejectRatePct, type StageName } from "../../domain/RunStatus.js"
+import type { StageName } from "../../domain/RunStatus.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Lake } from "../../services/Lake.js"
 import { operation } from "../../services/Operation.js"
@@ -132,12 +132,7 @@ export const gateStep = (ctx: RunContext) =>
   Effect.gen(function* () {
     const input = (yield* requireSidecar(ctx, "transform")).output
     const thresholdPct = (yield* AppConfig).quality.rejectThresholdPct
-    const status = yield* qualityGate(input, thresholdPct)
-    return {
-      status,
-      rejectRatePct: rejectRatePct(input.rowsFetched, input.rowsRejected),
-      thresholdPct,
-    } satisfies GateOutput
+    return (yield* qualityGate(input, thresholdPct)) satisfies GateOutput
   })
 
 /** The Salesforce sync of the run's week, for real or (`dryRun`) writing only the CSVs it would send. */

@@ -9,12 +9,19 @@ export interface GateCounts {
   readonly rowsRejected: number
 }
 
+/** The gate's verdict on a week that passed it. */
+export interface GateVerdict {
+  readonly status: RunStatus
+  readonly rejectRatePct: number
+  readonly thresholdPct: number
+}
+
 /**
  * The quality gate: the run fails with `DataQualityError` when more than `thresholdPct` percent of
  * the week's records were rejected (exactly the threshold passes). Otherwise the status is
- * SUCCESS, or SUCCESS_WITH_REJECTS when some were.
+ * SUCCESS, or SUCCESS_WITH_REJECTS when some were, with the rate and the threshold it was held to.
  */
-export const qualityGate = (counts: GateCounts, thresholdPct: number): Effect.Effect<RunStatus, DataQualityError> =>
+export const qualityGate = (counts: GateCounts, thresholdPct: number): Effect.Effect<GateVerdict, DataQualityError> =>
   Effect.gen(function* () {
     const rate = rejectRatePct(counts.rowsFetched, counts.rowsRejected)
     const details = {
@@ -32,5 +39,5 @@ export const qualityGate = (counts: GateCounts, thresholdPct: number): Effect.Ef
     }
     const status = successStatus(counts.rowsRejected)
     yield* Effect.logInfo("Quality gate PASSED").pipe(Effect.annotateLogs({ ...details, status }))
-    return status
+    return { status, rejectRatePct: rate, thresholdPct }
   }).pipe(operation("quality-gate"))

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, LogLevel } from "effect"
+import { Effect, Either, LogLevel } from "effect"
 import { loggingLayer } from "../../../src/program/Logging.js"
 import { qualityGate } from "../../../src/program/stages/QualityGate.js"
 
@@ -8,7 +8,7 @@ const gate = (rowsFetched: number, rowsRejected: number, thresholdPct: number) =
   const write = (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>)
   return qualityGate({ rowsFetched, rowsRejected }, thresholdPct).pipe(
     Effect.either,
-    Effect.map((status) => ({ status, logs })),
+    Effect.map((verdict) => ({ status: Either.map(verdict, (v) => v.status), verdict, logs })),
     Effect.provide(loggingLayer({ format: "json", level: LogLevel.Info, write })),
   )
 }
@@ -16,8 +16,9 @@ const gate = (rowsFetched: number, rowsRejected: number, thresholdPct: number) =
 describe("quality gate", () => {
   it.effect("passes a week without rejects as SUCCESS", () =>
     Effect.gen(function* () {
-      const { status, logs } = yield* gate(1000, 0, 5)
+      const { status, verdict, logs } = yield* gate(1000, 0, 5)
       assert.strictEqual(status._tag === "Right" && status.right, "SUCCESS")
+      assert.deepStrictEqual(Either.getOrThrow(verdict), { status: "SUCCESS", rejectRatePct: 0, thresholdPct: 5 })
       const passed = logs.find((line) => line.message === "Quality gate PASSED")
       assert.strictEqual(passed?.reject_rate_pct, 0)
       assert.strictEqual(passed?.status, "SUCCESS")
