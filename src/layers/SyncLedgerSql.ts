@@ -1,26 +1,21 @@
-import { SqlClient, type SqlError } from "@effect/sql"
+import type { SqlClient } from "@effect/sql"
 import { Array as Arr, Effect, Layer } from "effect"
-import { WarehouseError } from "../domain/Errors.js"
 import type { CollectedJob, JobRow, LedgerJob, LedgerJobState, NewJob } from "../services/SyncLedger.js"
 import { SyncLedger } from "../services/SyncLedger.js"
+import { PARAMETER_BUDGET } from "./WarehouseLoad.js"
+import { makeSqlContext } from "./WarehouseSqlContext.js"
+import { mapSqlErrors } from "./WarehouseSqlErrors.js"
+import { isoDateOf } from "./WarehouseSqlTypes.js"
 
-/** SQL Server takes at most 2,100 parameters a statement: every batch stays under 2,000. */
-const MAX_PARAMS = 2000
+/** Batches within SQL Server's parameter budget (the ledger's statements are the same on both dialects). */
 const batches = <A>(rows: ReadonlyArray<A>, columns: number): Array<Array<A>> =>
-  Arr.chunksOf(rows, Math.floor(MAX_PARAMS / columns))
+  Arr.chunksOf(rows, Math.floor(PARAMETER_BUDGET.mssql / columns))
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` UTC: SQLite keeps it as sortable text, SQL Server reads it as DATETIME2. */
 const timestamp = (date: Date) => date.toISOString().replace("T", " ").slice(0, 23)
 const readDate = (value: unknown): Date =>
   value instanceof Date ? value : new Date(`${String(value).replace(" ", "T")}${String(value).length > 10 ? "Z" : ""}`)
-const readIsoDate = (value: unknown): string =>
-  value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10)
-
-const warehouseError = (operation: string) => (error: SqlError.SqlError) =>
-  new WarehouseError({
-    message: `could not ${operation} in the Salesforce sync ledger: ${error.message}`,
-    details: { operation, cause: String(error.cause) },
-  })
+const readIsoDate = (value: unknown): string => isoDateOf(value) ?? String(value).slice(0, 10)
 
 interface JobRecord {
   readonly job_id: string
@@ -37,8 +32,7 @@ interface JobRecord {
 export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> = Layer.effect(
   SyncLedger,
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const table = (name: string) => sql.onDialectOrElse({ mssql: () => sql(`dbo.${name}`), orElse: () => sql(name) })
+    const { sql, table } = yield* makeSqlContext
     const jobs = table("salesforce_sync_job")
     const jobRowsTable = table("salesforce_sync_job_row")
     const state = table("salesforce_sync_state")
@@ -61,7 +55,7 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
           for (const row of rows) hashes.set(row.external_id, row.content_hash.trim())
         }
         return hashes as ReadonlyMap<string, string>
-      }).pipe(Effect.mapError(warehouseError("read the sync state")))
+      }).pipe(mapSqlErrors("read the sync state (Salesforce sync ledger)"))
 
     const recordJob = (job: NewJob) => {
       const now = timestamp(new Date())
@@ -81,13 +75,13 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
           jobRowsTable,
           job.rows.map((row) => ({ job_id: job.jobId, external_id: row.externalId, content_hash: row.contentHash })),
         )
-      }).pipe(sql.withTransaction, Effect.mapError(warehouseError("record a Bulk job")))
+      }).pipe(sql.withTransaction, mapSqlErrors("record a Bulk job (Salesforce sync ledger)"))
     }
 
     const updateJobState = (jobId: string, newState: LedgerJobState) =>
       sql`UPDATE ${jobs} SET state = ${newState}, updated_at = ${timestamp(new Date())} WHERE job_id = ${jobId}`.pipe(
         Effect.asVoid,
-        Effect.mapError(warehouseError("update a Bulk job's state")),
+        mapSqlErrors("update a Bulk job's state (Salesforce sync ledger)"),
       )
 
     const unfinishedJobs = (objectName: string) =>
@@ -109,7 +103,7 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
             }),
           ),
         ),
-        Effect.mapError(warehouseError("list unfinished Bulk jobs")),
+        mapSqlErrors("list unfinished Bulk jobs (Salesforce sync ledger)"),
       )
 
     const jobRows = (jobId: string) =>
@@ -118,7 +112,7 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
         Effect.map((rows) =>
           rows.map((row): JobRow => ({ externalId: row.external_id, contentHash: row.content_hash.trim() })),
         ),
-        Effect.mapError(warehouseError("read a Bulk job's rows")),
+        mapSqlErrors("read a Bulk job's rows (Salesforce sync ledger)"),
       )
 
     const collectJob = (job: CollectedJob) => {
@@ -158,7 +152,7 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
         yield* sql`UPDATE ${jobs} SET state = ${job.state}, error_message = ${job.errorMessage},
           updated_at = ${now}, collected_at = ${now} WHERE job_id = ${job.jobId}`
         yield* sql`DELETE FROM ${jobRowsTable} WHERE job_id = ${job.jobId}`
-      }).pipe(sql.withTransaction, Effect.mapError(warehouseError("store a Bulk job's results")))
+      }).pipe(sql.withTransaction, mapSqlErrors("store a Bulk job's results (Salesforce sync ledger)"))
     }
 
     return { syncedHashes, recordJob, updateJobState, unfinishedJobs, jobRows, collectJob }

@@ -8,7 +8,7 @@ import migration from "../../src/layers/migrations/0002_salesforce_sync.js"
 import { SyncLedgerSql } from "../../src/layers/SyncLedgerSql.js"
 import { type JobRow, SyncLedger } from "../../src/services/SyncLedger.js"
 import { sqliteLayer, tempDir, WEEK } from "../support/salesforce.js"
-import { readTable } from "../support/sqlite.js"
+import { readTable, runStatement } from "../support/sqlite.js"
 
 const rows = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ externalId: `u${i}:2019-12-01`, contentHash: `${i}`.padStart(64, "0") }))
@@ -120,6 +120,21 @@ describe("SyncLedgerSql on SQLite", () => {
       assert.strictEqual(hashes.size, 4500)
       assert.strictEqual(hashes.get("u4499:2019-12-01"), "4499".padStart(64, "0"))
     }).pipe(Effect.provide(ledgerOn(`${tempDir("retl-ledger-")}/w.sqlite`))),
+  )
+
+  it.effect("fails as the rest of the warehouse does: the driver's reason, and whether it may pass", () =>
+    Effect.gen(function* () {
+      const database = `${tempDir("retl-ledger-")}/w.sqlite`
+      const error = yield* Effect.gen(function* () {
+        const ledger = yield* SyncLedger
+        yield* ledger.syncedHashes(["u1:2019-12-01"])
+        runStatement(database, "DROP TABLE salesforce_sync_state")
+        return yield* Effect.flip(ledger.syncedHashes(["u1:2019-12-01"]))
+      }).pipe(Effect.provide(ledgerOn(database)))
+      assert.strictEqual(error._tag, "WarehouseError")
+      assert.include(error.message, "no such table: salesforce_sync_state")
+      assert.include(error.details, { operation: "read the sync state (Salesforce sync ledger)", transient: false })
+    }),
   )
 })
 
