@@ -16,10 +16,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
-import { adlsEmulator } from "../src/emulators/AdlsEmulator.js"
-import { ecomApiDefaults, serveEcomApi } from "../src/emulators/EcomApiServer.js"
-import { salesforceEmulator } from "../src/emulators/SalesforceEmulator.js"
-import { emulatorSettings } from "../src/program/EmulatorSettings.js"
+import { adlsEmulator } from "../src/emulators/adls/AdlsEmulator.js"
+import { ecomApiDefaults, serveEcomApi } from "../src/emulators/events-api/EcomApiServer.js"
+import { salesforceEmulator } from "../src/emulators/salesforce/SalesforceEmulator.js"
+import { emulatorSettings } from "../src/program/cli/EmulatorSettings.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const arg = (name: string, fallback: number) => {

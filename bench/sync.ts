@@ -2,7 +2,7 @@
 // then the same week again unchanged. Prints rows/s and the re-run's time as a share of the first.
 // Run with `npm run bench:sync` (numbers are noisy on a shared machine: compare the ratio).
 import { Effect } from "effect"
-import { salesforceEmulator } from "../src/emulators/SalesforceEmulator.js"
+import { salesforceEmulator } from "../src/emulators/salesforce/SalesforceEmulator.js"
 import { emulatorSettings, metricsRow, runSync, tempDir } from "../test/support/salesforce.js"
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000)

@@ -15,9 +15,9 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { Chunk, Effect, Layer, Stream } from "effect"
 import type { EventRow } from "../src/domain/OutputRows.js"
 import { parseWeek } from "../src/domain/Week.js"
-import migration from "../src/layers/migrations/0001_core.js"
-import { SqlClientSqlite } from "../src/layers/SqlClientSqlite.js"
-import { WarehouseSql } from "../src/layers/WarehouseSql.js"
+import migration from "../src/layers/warehouse/migrations/0001_core.js"
+import { SqlClientSqlite } from "../src/layers/warehouse/SqlClientSqlite.js"
+import { WarehouseSql } from "../src/layers/warehouse/WarehouseSql.js"
 import { Warehouse } from "../src/services/Warehouse.js"
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000)

@@ -3,7 +3,7 @@ import { Context, Effect, Either, Schedule } from "effect"
 import type { AuthenticationError, AzureStorageError, LocalStorageError } from "../domain/Errors.js"
 import { ConfigurationError } from "../domain/Errors.js"
 import { validateLakePath } from "../domain/LakePath.js"
-import type { FileFacts } from "./Files.js"
+import type { FileFacts } from "../platform/Files.js"
 
 /** A file in the lake, as a listing shows it. */
 export interface LakeEntry {

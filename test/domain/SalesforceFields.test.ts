@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
-import { csvField, csvLine } from "../../src/domain/SalesforceCsv.js"
+import { csvField, csvLine } from "../../src/codecs/SalesforceCsv.js"
 import {
   DEFAULT_FIELD_MAPPING,
   mapRow,

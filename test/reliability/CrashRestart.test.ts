@@ -4,10 +4,10 @@ import { join } from "node:path"
 import { assert, describe, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { STAGES, type StageName } from "../../src/domain/RunStatus.js"
-import { adlsEmulator } from "../../src/emulators/AdlsEmulator.js"
-import { ecomApiDefaults, serveEcomApi } from "../../src/emulators/EcomApiServer.js"
-import { salesforceEmulator } from "../../src/emulators/SalesforceEmulator.js"
-import { assertLikeCleanRun, type Reference } from "./support/CrashChecks.js"
+import { adlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
+import { ecomApiDefaults, serveEcomApi } from "../../src/emulators/events-api/EcomApiServer.js"
+import { salesforceEmulator } from "../../src/emulators/salesforce/SalesforceEmulator.js"
+import { assertLikeCleanRun, type Reference } from "../support/reliability/CrashChecks.js"
 import {
   type Deployment,
   deployment,
@@ -19,10 +19,10 @@ import {
   WEEK_FLAGS,
   weekState,
   weekTempsOn,
-} from "./support/CrashDeployment.js"
-import { type ProcessRun, runProcess, seededRandom, tail, trialSeed } from "./support/CrashProcess.js"
-import { SECRETS, scanCase } from "./support/Secrets.js"
-import { LONG, tally, trials } from "./support/Tally.js"
+} from "../support/reliability/CrashDeployment.js"
+import { type ProcessRun, runProcess, seededRandom, tail, trialSeed } from "../support/reliability/CrashProcess.js"
+import { SECRETS, scanCase } from "../support/reliability/Secrets.js"
+import { LONG, tally, trials } from "../support/reliability/Tally.js"
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
 console.log(`crash-restart: seed ${SEED} (CRASH_SEED=${SEED} replays the same kill points)`)

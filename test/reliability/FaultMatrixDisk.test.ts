@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Ref } from "effect"
-import { CELL_TIMEOUT, RUN, type RunResult } from "./support/FaultCell.js"
-import { checkpointOf } from "./support/FaultOutputs.js"
-import { type HarnessCase, type HarnessStand, harnessCell } from "./support/HarnessStand.js"
+import { CELL_TIMEOUT, RUN, type RunResult } from "../support/reliability/FaultCell.js"
+import { checkpointOf } from "../support/reliability/FaultOutputs.js"
+import { type HarnessCase, type HarnessStand, harnessCell } from "../support/reliability/HarnessStand.js"
 
 const ENOSPC = "ENOSPC: no space left on device"
 

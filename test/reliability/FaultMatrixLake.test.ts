@@ -4,9 +4,9 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-file-datalake"
 import { assert, describe, it } from "@effect/vitest"
-import type { AdlsEmulator } from "../../src/emulators/AdlsEmulator.js"
-import { CELL_TIMEOUT, type RunResult } from "./support/FaultCell.js"
-import { type LiveCase, liveCell } from "./support/LiveStack.js"
+import type { AdlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
+import { CELL_TIMEOUT, type RunResult } from "../support/reliability/FaultCell.js"
+import { type LiveCase, liveCell } from "../support/reliability/LiveStack.js"
 
 const retries = (result: RunResult) =>
   result.logs.filter((l) => l.message === "ADLS call failed, will retry if attempts remain")

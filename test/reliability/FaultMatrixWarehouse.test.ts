@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Ref } from "effect"
+import { CELL_TIMEOUT, RUN } from "../support/reliability/FaultCell.js"
+import { checkpointOf } from "../support/reliability/FaultOutputs.js"
+import { type HarnessCase, type HarnessStand, harnessCell } from "../support/reliability/HarnessStand.js"
+import { type LiveCase, liveCell } from "../support/reliability/LiveStack.js"
+import { sqliteLockHolder } from "../support/reliability/SqliteLock.js"
 import { readQuery } from "../support/sqlite.js"
-import { CELL_TIMEOUT, RUN } from "./support/FaultCell.js"
-import { checkpointOf } from "./support/FaultOutputs.js"
-import { type HarnessCase, type HarnessStand, harnessCell } from "./support/HarnessStand.js"
-import { type LiveCase, liveCell } from "./support/LiveStack.js"
-import { sqliteLockHolder } from "./support/SqliteLock.js"
 
 const down =
   (...operations: ReadonlyArray<string>) =>

@@ -9,7 +9,7 @@ import { Cause, Effect, Either, Exit, Logger, Option } from "effect"
 import fc from "fast-check"
 import { parseWeek } from "../../src/domain/Week.js"
 import { weekPaths } from "../../src/domain/WeekPaths.js"
-import type { RunningEcomApi } from "../../src/emulators/EcomApiServer.js"
+import type { RunningEcomApi } from "../../src/emulators/events-api/EcomApiServer.js"
 import { extract } from "../../src/program/stages/Extract.js"
 import { liveEventsApi } from "../support/ecomApi.js"
 import {
@@ -24,7 +24,7 @@ import {
   pagesCounted,
   pageTotal,
 } from "../support/HostilePageArbitraries.js"
-import { checkGenerated } from "./support/Generated.js"
+import { checkGenerated } from "../support/reliability/Generated.js"
 
 const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
 

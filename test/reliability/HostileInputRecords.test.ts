@@ -4,14 +4,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Either, Stream } from "effect"
 import fc from "fast-check"
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet"
+import { readEventRows } from "../../src/codecs/parquet/EventsParquetReader.js"
 import type { WeekPaths } from "../../src/domain/WeekPaths.js"
-import { readEventRows } from "../../src/program/parquet/EventsParquetReader.js"
 import { decodeLine } from "../../src/program/transform/EventLine.js"
 import { duckQuery, parquet } from "../support/DuckDb.js"
 import { hostileLine, hugeLine, lineEnding } from "../support/HostileLineArbitraries.js"
+import { checkGenerated, prototypeSnapshot } from "../support/reliability/Generated.js"
+import { tally, trials } from "../support/reliability/Tally.js"
 import { INGESTED_AT_MICROS, runTransform, tempWeek, WEEK } from "../support/WeekFixture.js"
-import { checkGenerated, prototypeSnapshot } from "./support/Generated.js"
-import { tally, trials } from "./support/Tally.js"
 
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
 

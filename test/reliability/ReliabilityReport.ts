@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { TALLY_FILE } from "../support/reliability/Tally.js"
 import { GUARANTEES, SUITES } from "./ReliabilityText.js"
-import { TALLY_FILE } from "./support/Tally.js"
 
 /** A line of the tally as the suite wrote it (any suite: the report is not tied to a list). */
 export interface TalliedLine {

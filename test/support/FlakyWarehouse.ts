@@ -1,8 +1,8 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Layer, Ref, Stream } from "effect"
 import { CheckpointError, WarehouseError } from "../../src/domain/Errors.js"
-import { SqlClientSqlite } from "../../src/layers/SqlClientSqlite.js"
-import { WarehouseSql } from "../../src/layers/WarehouseSql.js"
+import { SqlClientSqlite } from "../../src/layers/warehouse/SqlClientSqlite.js"
+import { WarehouseSql } from "../../src/layers/warehouse/WarehouseSql.js"
 import { Warehouse } from "../../src/services/Warehouse.js"
 
 /** Operations of the warehouse that `failing` can take down; `"*"` takes down all of them. */

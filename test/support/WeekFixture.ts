@@ -5,7 +5,7 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Either, Layer, LogLevel } from "effect"
 import { parseWeek, type Week } from "../../src/domain/Week.js"
 import { type WeekPaths, weekPaths } from "../../src/domain/WeekPaths.js"
-import { loggingLayer } from "../../src/program/Logging.js"
+import { loggingLayer } from "../../src/program/cli/Logging.js"
 import { type TransformOptions, transform } from "../../src/program/stages/Transform.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
 

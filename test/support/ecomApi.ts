@@ -1,7 +1,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Exit, Layer, Scope, TestClock } from "effect"
-import { type EcomApiOptions, type RunningEcomApi, serveEcomApi } from "../../src/emulators/EcomApiServer.js"
-import { EventsApiHttp, type EventsApiHttpOptions } from "../../src/layers/EventsApiHttp.js"
+import { type EcomApiOptions, type RunningEcomApi, serveEcomApi } from "../../src/emulators/events-api/EcomApiServer.js"
+import { EventsApiHttp, type EventsApiHttpOptions } from "../../src/layers/events-api/EventsApiHttp.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
 
 export const API_KEY = "test-key-5f1c2a"

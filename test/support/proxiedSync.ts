@@ -1,6 +1,6 @@
 // Run as a child process with HTTP(S)_PROXY pointing nowhere: jsforce reads them when it loads.
 import { Effect } from "effect"
-import { salesforceEmulator } from "../../src/emulators/SalesforceEmulator.js"
+import { salesforceEmulator } from "../../src/emulators/salesforce/SalesforceEmulator.js"
 import { emulatorSettings, metricsRows, runSync, tempDir } from "./salesforce.js"
 
 const program = Effect.gen(function* () {

@@ -1,6 +1,6 @@
 import { assert } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { WarehouseSql } from "../../src/layers/WarehouseSql.js"
+import { WarehouseSql } from "../../src/layers/warehouse/WarehouseSql.js"
 import type { Warehouse } from "../../src/services/Warehouse.js"
 import { isMssqlParam, type Recorded, type Responder, recordingMssqlClient } from "./RecordingSqlClient.js"
 

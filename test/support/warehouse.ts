@@ -6,8 +6,8 @@ import type { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import type { EventRow } from "../../src/domain/OutputRows.js"
 import { parseWeek, type Week } from "../../src/domain/Week.js"
-import { SqlClientSqlite } from "../../src/layers/SqlClientSqlite.js"
-import { WarehouseSql, type WarehouseSqlOptions } from "../../src/layers/WarehouseSql.js"
+import { SqlClientSqlite } from "../../src/layers/warehouse/SqlClientSqlite.js"
+import { WarehouseSql, type WarehouseSqlOptions } from "../../src/layers/warehouse/WarehouseSql.js"
 import { Warehouse } from "../../src/services/Warehouse.js"
 
 export const week = (start: string, end: string): Week => {

@@ -1,8 +1,8 @@
 import { Effect, Layer } from "effect"
 import { EventsApi } from "../../services/EventsApi.js"
-import type { LogFormat } from "../Logging.js"
-import type { RunOptions } from "../RunOptions.js"
-import type { Wiring } from "../Wiring.js"
+import type { LogFormat } from "../cli/Logging.js"
+import type { Wiring } from "../cli/Wiring.js"
+import type { RunOptions } from "./RunOptions.js"
 
 /**
  * A `--stage` run after extract never calls the events API, so it must not need its settings: an

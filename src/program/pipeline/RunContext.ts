@@ -1,6 +1,6 @@
 import type { Week } from "../../domain/Week.js"
 import type { WeekPaths } from "../../domain/WeekPaths.js"
-import type { RunOptions } from "../RunOptions.js"
+import type { RunOptions } from "./RunOptions.js"
 
 /** One run of one week: who it is, where its files are, and how it was asked to run. */
 export interface RunContext {

@@ -1,7 +1,7 @@
 import { Cause, Clock, Effect, Option } from "effect"
 import { isPipelineError } from "../../domain/Errors.js"
 import type { StageName } from "../../domain/RunStatus.js"
-import { recordStageFinish, recordStageStart } from "../AuditTrail.js"
+import { recordStageFinish, recordStageStart } from "./AuditTrail.js"
 import type { RunContext } from "./RunContext.js"
 import { writeSidecar } from "./Sidecars.js"
 import type { StageOutputs } from "./StageOutputs.js"

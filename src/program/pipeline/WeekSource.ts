@@ -2,7 +2,7 @@ import { Config, Effect, Option } from "effect"
 import { ConfigurationError } from "../../domain/Errors.js"
 import { safeRunTag } from "../../domain/RunTag.js"
 import { parseWeek, type Week, WeekFromFlags } from "../../domain/Week.js"
-import type { RunOptions } from "../RunOptions.js"
+import type { RunOptions } from "./RunOptions.js"
 
 export type WeekSource = "flags" | "checkpoint" | "settings"
 

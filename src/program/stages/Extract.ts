@@ -3,9 +3,9 @@ import { FileSystem } from "@effect/platform"
 import { Clock, Effect, Either, Option, Stream } from "effect"
 import type { ApiError, AuthenticationError, LocalStorageError } from "../../domain/Errors.js"
 import type { WeekPaths } from "../../domain/WeekPaths.js"
+import { atomicWrite, type FileFacts, localStorageError } from "../../platform/Files.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { EventsApi, type EventsPage } from "../../services/EventsApi.js"
-import { atomicWrite, type FileFacts, localStorageError } from "../../services/Files.js"
 import { operation } from "../../services/Operation.js"
 
 /** What the extract stage produced: `raw.ndjson` and how it came to be. */

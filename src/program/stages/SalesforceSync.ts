@@ -1,5 +1,6 @@
 import type { FileSystem } from "@effect/platform"
 import { Duration, Effect, Option, Stream } from "effect"
+import { MAX_JOB_CSV_BYTES } from "../../codecs/SalesforceCsv.js"
 import {
   type AuthenticationError,
   ConfigurationError,
@@ -7,17 +8,16 @@ import {
   SalesforceSyncError,
   type WarehouseError,
 } from "../../domain/Errors.js"
-import { MAX_JOB_CSV_BYTES } from "../../domain/SalesforceCsv.js"
 import type { Week } from "../../domain/Week.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { Crm, crmRetry, salesforceLogin } from "../../services/Crm.js"
 import { operation } from "../../services/Operation.js"
 import { SyncLedger } from "../../services/SyncLedger.js"
 import { Warehouse } from "../../services/Warehouse.js"
-import { writeDryRun } from "./SyncDryRun.js"
-import { addTally, type ErrorSample, emptyTally, type JobContext, reattachJob, submitJob } from "./SyncJobs.js"
-import { loadFieldMapping } from "./SyncMapping.js"
-import { PlanTally, planJobs } from "./SyncPlan.js"
+import { writeDryRun } from "../sync/SyncDryRun.js"
+import { addTally, type ErrorSample, emptyTally, type JobContext, reattachJob, submitJob } from "../sync/SyncJobs.js"
+import { loadFieldMapping } from "../sync/SyncMapping.js"
+import { PlanTally, planJobs } from "../sync/SyncPlan.js"
 
 export interface SyncOptions {
   readonly runId: string

@@ -1,9 +1,9 @@
 import { Either } from "effect"
+import { EventColumns } from "../../codecs/parquet/EventColumns.js"
+import { EVENTS_SCHEMA } from "../../codecs/parquet/ParquetSchemas.js"
+import { type Allocate, type EncodedRowGroup, encodeRowGroup } from "../../codecs/parquet/RowGroups.js"
 import { type BatchStamp, type RejectRow, toRejectRow } from "../../domain/OutputRows.js"
 import type { QualityCounts } from "../../domain/QualityChecks.js"
-import { EventColumns } from "../parquet/EventColumns.js"
-import { EVENTS_SCHEMA } from "../parquet/ParquetSchemas.js"
-import { type Allocate, type EncodedRowGroup, encodeRowGroup } from "../parquet/RowGroups.js"
 import { decodeLine } from "./EventLine.js"
 import { decodeFast } from "./FastEventLine.js"
 

@@ -1,6 +1,6 @@
+import { DOT, eventTimeMicros, isDigit, MINUS, numberValue, SPACE, ZERO } from "../../codecs/ByteScalars.js"
+import type { EventColumns } from "../../codecs/parquet/EventColumns.js"
 import { EVENT_COLUMNS } from "../../domain/OutputRows.js"
-import type { EventColumns } from "../parquet/EventColumns.js"
-import { DOT, eventTimeMicros, isDigit, MINUS, numberValue, SPACE, ZERO } from "./ByteScalars.js"
 
 /**
  * The fast path of validation: decodes one line of `raw.ndjson`, read as bytes, straight into the

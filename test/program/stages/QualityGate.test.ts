@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, LogLevel } from "effect"
-import { loggingLayer } from "../../../src/program/Logging.js"
+import { loggingLayer } from "../../../src/program/cli/Logging.js"
 import { qualityGate } from "../../../src/program/stages/QualityGate.js"
 
 const gate = (rowsFetched: number, rowsRejected: number, thresholdPct: number) => {

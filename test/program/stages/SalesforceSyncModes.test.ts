@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
-import { salesforceEmulator } from "../../../src/emulators/SalesforceEmulator.js"
+import { salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
 import { AppConfig } from "../../../src/services/AppConfig.js"
 import { emulatorSettings, metricsRow, metricsRows, runSync, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"

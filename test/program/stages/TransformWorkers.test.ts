@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Fiber, Stream } from "effect"
-import { readEventRows } from "../../../src/program/parquet/EventsParquetReader.js"
+import { readEventRows } from "../../../src/codecs/parquet/EventsParquetReader.js"
 import { decodeLine } from "../../../src/program/transform/EventLine.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
 import { brokenLines, eventLines } from "../../support/RawEvents.js"

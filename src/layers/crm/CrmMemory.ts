@@ -1,0 +1,165 @@
+import { parse } from "csv-parse/sync"
+import { Effect, Layer, Option } from "effect"
+import { NULL_VALUE } from "../../codecs/SalesforceCsv.js"
+import type { AuthenticationError, SalesforceSyncError } from "../../domain/Errors.js"
+import type { BulkJob, BulkJobState, RowResult } from "../../domain/SalesforceResults.js"
+import { Crm, type CrmError } from "../../services/Crm.js"
+
+export type CrmOperation =
+  | "connect"
+  | "createUpsertJob"
+  | "uploadCsv"
+  | "closeJob"
+  | "abortJob"
+  | "jobInfo"
+  | "jobResults"
+
+export interface CrmMemoryOptions {
+  /** How many status checks a closed job answers `InProgress` (default 0). */
+  readonly inProgressPolls?: number
+  /** Fails a row with `{code, message}`, as a validation rule would. */
+  readonly rejectRow?: (
+    record: Readonly<Record<string, string | null>>,
+  ) => { code: string; message: string } | undefined
+}
+
+interface MemoryJob {
+  readonly id: string
+  readonly object: string
+  readonly externalIdField: string
+  state: BulkJobState
+  csv: string | undefined
+  pollsLeft: number
+  results: ReadonlyArray<RowResult>
+}
+
+/**
+ * An org in memory, deterministic and instant: for tests of the sync's logic that need neither
+ * HTTP nor jsforce (poll timeouts on the TestClock, retries, job cutting). `records` holds what
+ * was upserted; `calls` every call in order; `failures` makes the next calls of an operation fail.
+ */
+export class MemoryOrg {
+  readonly records = new Map<string, { readonly id: string; fields: Record<string, string | null> }>()
+  readonly calls: Array<{ readonly operation: CrmOperation; readonly jobId?: string }> = []
+  readonly uploads = new Map<string, string>()
+  readonly failures: Array<{ readonly operation: CrmOperation; readonly error: CrmError }> = []
+  readonly jobs = new Map<string, MemoryJob>()
+  inProgressPolls: number
+  private counter = 0
+
+  constructor(private readonly options: CrmMemoryOptions = {}) {
+    this.inProgressPolls = options.inProgressPolls ?? 0
+  }
+
+  nextId(prefix: string): string {
+    this.counter += 1
+    return `${prefix}${String(this.counter).padStart(15, "0")}`
+  }
+
+  process(job: MemoryJob): void {
+    const [header, ...rows] = parse(job.csv ?? "", { record_delimiter: "\n" }) as Array<Array<string>>
+    const counts = new Map<string, number>()
+    const key = (header ?? []).indexOf(job.externalIdField)
+    for (const row of rows) counts.set(row[key] ?? "", (counts.get(row[key] ?? "") ?? 0) + 1)
+    job.results = rows.map((row): RowResult => {
+      const externalId = row[key] ?? ""
+      const failed = (code: string, message: string): RowResult => ({
+        externalId,
+        salesforceId: null,
+        outcome: "failed",
+        errorCode: code,
+        errorMessage: message,
+      })
+      if ((counts.get(externalId) ?? 0) > 1)
+        return failed("DUPLICATE_VALUE", `Duplicate external id specified: ${externalId}`)
+      const record = Object.fromEntries(
+        (header ?? []).map((name, i) => [name, row[i] === NULL_VALUE ? null : (row[i] ?? null)]),
+      )
+      const rejection = this.options.rejectRow?.(record)
+      if (rejection !== undefined) return failed(rejection.code, rejection.message)
+      const existing = this.records.get(externalId)
+      const id = existing?.id ?? this.nextId("a0B")
+      this.records.set(externalId, { id, fields: { ...existing?.fields, ...record } })
+      return {
+        externalId,
+        salesforceId: id,
+        outcome: existing ? "updated" : "created",
+        errorCode: null,
+        errorMessage: null,
+      }
+    })
+    job.state = "JobComplete"
+  }
+}
+
+const info = (job: MemoryJob): BulkJob => ({
+  id: job.id,
+  state: job.state,
+  recordsProcessed: job.results.length,
+  recordsFailed: job.results.filter((r) => r.outcome === "failed").length,
+  errorMessage: null,
+})
+
+/** The Crm service over a MemoryOrg. */
+export const crmMemory = (org: MemoryOrg): Layer.Layer<Crm> => {
+  const step = <A>(operation: CrmOperation, jobId: string | undefined, run: () => A) =>
+    Effect.suspend((): Effect.Effect<A, SalesforceSyncError | AuthenticationError> => {
+      org.calls.push({ operation, ...(jobId === undefined ? {} : { jobId }) })
+      const i = org.failures.findIndex((f) => f.operation === operation)
+      if (i >= 0) return Effect.fail(org.failures.splice(i, 1)[0]?.error as CrmError)
+      return Effect.sync(run)
+    })
+  const known = (jobId: string) => {
+    const job = org.jobs.get(jobId)
+    if (job === undefined) throw new Error(`no job ${jobId} in the memory org`)
+    return job
+  }
+  return Layer.succeed(Crm, {
+    connect: step("connect", undefined, () => ({ instanceUrl: "memory://org", userId: null, organizationId: null })),
+    createUpsertJob: (spec) =>
+      step("createUpsertJob", undefined, () => {
+        const job: MemoryJob = {
+          id: org.nextId("750"),
+          object: spec.object,
+          externalIdField: spec.externalIdField,
+          state: "Open",
+          csv: undefined,
+          pollsLeft: 0,
+          results: [],
+        }
+        org.jobs.set(job.id, job)
+        return info(job)
+      }),
+    uploadCsv: (jobId, csv) =>
+      step("uploadCsv", jobId, () => {
+        known(jobId).csv = csv
+        org.uploads.set(jobId, csv)
+      }),
+    closeJob: (jobId) =>
+      step("closeJob", jobId, () => {
+        const job = known(jobId)
+        job.state = "UploadComplete"
+        job.pollsLeft = org.inProgressPolls
+        return info(job)
+      }),
+    abortJob: (jobId) =>
+      step("abortJob", jobId, () => {
+        const job = known(jobId)
+        job.state = "Aborted"
+        return info(job)
+      }),
+    jobInfo: (jobId) =>
+      step("jobInfo", jobId, () => {
+        const job = org.jobs.get(jobId)
+        if (job === undefined) return Option.none()
+        if (job.state === "UploadComplete" || job.state === "InProgress") {
+          if (job.pollsLeft > 0) {
+            job.pollsLeft -= 1
+            job.state = "InProgress"
+          } else org.process(job)
+        }
+        return Option.some(info(job))
+      }),
+    jobResults: (jobId) => step("jobResults", jobId, () => known(jobId).results),
+  })
+}

@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto"
+import { resolve } from "node:path"
+import { FileSystem } from "@effect/platform"
+import { Effect, Layer, Option, Schema, Stream } from "effect"
+import { LocalStorageError } from "../../domain/Errors.js"
+import { joinPath } from "../../domain/LakePath.js"
+import { atomicWrite, type FileFacts, fileFacts, localStorageError, writeFileAtomic } from "../../platform/Files.js"
+import { AppConfig } from "../../services/AppConfig.js"
+import type { LakeEntry, LakeObject } from "../../services/Lake.js"
+import { isStagingPath, Lake, lakePath, lakePrefix, logSkipped, logWritten } from "../../services/Lake.js"
+
+/** Where each file's SHA-256 is kept, under the lake's root; hidden, so query engines skip it. */
+const META_DIR = ".lake-meta"
+
+/** A recorded digest holds while the file keeps the size and modification time it had. */
+const Recorded = Schema.parseJson(
+  Schema.Struct({ sizeBytes: Schema.Number, mtimeMs: Schema.Number, sha256: Schema.String }),
+)
+
+const make = (root: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const location = `file://${resolve(root)}`
+    const fileOf = (path: string) => joinPath(root, path)
+    const metaOf = (path: string) => joinPath(root, META_DIR, `${path}.json`)
+    const local = Effect.provideService(FileSystem.FileSystem, fs)
+
+    const info = (file: string) =>
+      fs.stat(file).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf(
+          (e) => e._tag === "SystemError" && e.reason === "NotFound",
+          () => Effect.succeed(Option.none()),
+        ),
+        Effect.mapError(localStorageError("stat", file)),
+      )
+
+    /** Copies `from` to `to` as a stream, hashing the bytes written. */
+    const copyHashed = (from: string, to: string) =>
+      Effect.suspend(() => {
+        const hash = createHash("sha256")
+        let sizeBytes = 0
+        return fs.stream(from, { chunkSize: 1024 * 1024 }).pipe(
+          Stream.tap((chunk) =>
+            Effect.sync(() => {
+              hash.update(chunk)
+              sizeBytes += chunk.length
+            }),
+          ),
+          Stream.run(fs.sink(to)),
+          Effect.mapError(localStorageError("copy", from)),
+          Effect.map(() => ({ sizeBytes, sha256: hash.digest("hex") })),
+        )
+      })
+
+    const checked = (operation: string, path: string, expected: { sizeBytes: number; sha256: string }) =>
+      Effect.flatMap((actual: { sizeBytes: number; sha256: string }) =>
+        actual.sizeBytes === expected.sizeBytes && actual.sha256 === expected.sha256
+          ? Effect.succeed(actual)
+          : Effect.fail(
+              new LocalStorageError({
+                message: `lake ${operation} of ${path}: the bytes copied do not match (size ${actual.sizeBytes} vs ${expected.sizeBytes}, sha256 ${actual.sha256} vs ${expected.sha256}); did the file change meanwhile?`,
+                details: { operation, path, reason: "Mismatch", expected, actual },
+              }),
+            ),
+      )
+
+    const stat = Effect.fn("LakeLocal.stat")(function* (path: string) {
+      const p = yield* lakePath(path)
+      const found = yield* info(fileOf(p))
+      if (Option.isNone(found) || found.value.type !== "File") return Option.none<LakeObject>()
+      const sizeBytes = Number(found.value.size)
+      const mtimeMs = Option.getOrElse(found.value.mtime, () => new Date(0)).getTime()
+      const recorded = yield* fs
+        .readFileString(metaOf(p))
+        .pipe(Effect.flatMap(Schema.decodeUnknown(Recorded)), Effect.option)
+      const sha256 =
+        Option.isSome(recorded) && recorded.value.sizeBytes === sizeBytes && recorded.value.mtimeMs === mtimeMs
+          ? recorded.value.sha256
+          : (yield* local(fileFacts(fileOf(p)))).sha256
+      return Option.some<LakeObject>({ path: p, sizeBytes, sha256: Option.some(sha256) })
+    })
+
+    const put = Effect.fn("LakeLocal.put")(function* (localFile: string, path: string) {
+      const p = yield* lakePath(path)
+      const facts: FileFacts = { ...(yield* local(fileFacts(localFile))), path: p }
+      const existing = yield* stat(p)
+      if (
+        Option.isSome(existing) &&
+        existing.value.sizeBytes === facts.sizeBytes &&
+        Option.contains(existing.value.sha256, facts.sha256)
+      ) {
+        yield* logSkipped(location, facts)
+        return facts
+      }
+      yield* local(atomicWrite(fileOf(p), (temp) => copyHashed(localFile, temp).pipe(checked("put", p, facts))))
+      const written = yield* info(fileOf(p))
+      const mtimeMs = Option.getOrElse(
+        Option.flatMap(written, (i) => i.mtime),
+        () => new Date(0),
+      ).getTime()
+      yield* local(
+        writeFileAtomic(metaOf(p), JSON.stringify({ sizeBytes: facts.sizeBytes, mtimeMs, sha256: facts.sha256 })),
+      )
+      yield* logWritten(location, facts, "File written to the local lake successfully")
+      return facts
+    })
+
+    const get = Effect.fn("LakeLocal.get")(function* (path: string, localFile: string) {
+      const p = yield* lakePath(path)
+      const found = yield* stat(p)
+      if (Option.isNone(found)) {
+        return yield* new LocalStorageError({
+          message: `lake get of ${p}: no such object in ${location}`,
+          details: { operation: "get", path: p, reason: "NotFound" },
+        })
+      }
+      const expected = { sizeBytes: found.value.sizeBytes, sha256: Option.getOrElse(found.value.sha256, () => "") }
+      const copied = yield* local(
+        atomicWrite(localFile, (temp) => copyHashed(fileOf(p), temp).pipe(checked("get", p, expected))),
+      )
+      return { path: localFile, ...copied }
+    })
+
+    const list = Effect.fn("LakeLocal.list")(function* (prefix: string) {
+      const dir = yield* lakePrefix(prefix)
+      const base = dir === "" ? root : fileOf(dir)
+      const found = yield* info(base)
+      if (Option.isNone(found) || found.value.type !== "Directory") return []
+      const names = yield* fs
+        .readDirectory(base, { recursive: true })
+        .pipe(Effect.mapError(localStorageError("list", base)))
+      const entries: Array<LakeEntry> = []
+      for (const name of names) {
+        const path = joinPath(dir, name.replaceAll("\\", "/"))
+        if (path === META_DIR || path.startsWith(`${META_DIR}/`) || isStagingPath(path)) continue
+        const item = yield* info(fileOf(path))
+        if (Option.isSome(item) && item.value.type === "File")
+          entries.push({ path, sizeBytes: Number(item.value.size) })
+      }
+      return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    })
+
+    const remove = Effect.fn("LakeLocal.remove")(function* (path: string) {
+      const p = yield* lakePath(path)
+      for (const file of [fileOf(p), metaOf(p)]) {
+        yield* fs.remove(file, { force: true }).pipe(Effect.mapError(localStorageError("remove", file)))
+      }
+    })
+
+    return Lake.of({ location, put, exists: (path) => Effect.map(stat(path), Option.isSome), stat, get, remove, list })
+  })
+
+/**
+ * A local directory as the lake (the embedded default, LAKE_DIR): `{dir}/{lake path}`, written
+ * atomically, each file's SHA-256 recorded under `{dir}/.lake-meta/` (recomputed when the file
+ * was changed by hand).
+ */
+export const LakeLocal = {
+  at: (dir: string): Layer.Layer<Lake, never, FileSystem.FileSystem> => Layer.effect(Lake, make(dir)),
+  layer: Layer.effect(
+    Lake,
+    Effect.flatMap(AppConfig, (settings) => make(settings.lake.localDir)),
+  ) satisfies Layer.Layer<Lake, never, AppConfig | FileSystem.FileSystem>,
+}

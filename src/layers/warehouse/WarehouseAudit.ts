@@ -1,0 +1,168 @@
+import { Clock, Effect, Either, Option } from "effect"
+import type { RunFinish, RunStart, StageFinish, StageStart } from "../../domain/AuditRecords.js"
+import { CheckpointError, WarehouseError } from "../../domain/Errors.js"
+import { parseWeek, type Week } from "../../domain/Week.js"
+import type { Checkpoint } from "../../services/Warehouse.js"
+import type { SqlContext } from "./WarehouseSqlContext.js"
+import { checkpointError, mapSqlErrors, warehouseRetry } from "./WarehouseSqlErrors.js"
+import { instantOf, isoDateOf, TEXT_LENGTH } from "./WarehouseSqlTypes.js"
+
+type Row = Readonly<Record<string, unknown>>
+
+const CHECKPOINT_COLUMNS = { start: "pipeline_checkpoint.next_week_start", end: "pipeline_checkpoint.next_week_end" }
+
+const unreadable = (rule: string, value: unknown) =>
+  new CheckpointError({
+    message: `the checkpoint in pipeline_checkpoint is unreadable: ${rule} (got ${JSON.stringify(value) ?? String(value)})`,
+    details: { operation: "readCheckpoint", rule },
+  })
+
+const toCheckpoint = (row: Row): Either.Either<Checkpoint, CheckpointError> => {
+  const start = isoDateOf(row.next_week_start)
+  const end = isoDateOf(row.next_week_end)
+  const updatedAt = instantOf(row.updated_at)
+  if (start === undefined) return Either.left(unreadable("next_week_start is not a date", row.next_week_start))
+  if (end === undefined) return Either.left(unreadable("next_week_end is not a date", row.next_week_end))
+  if (updatedAt === undefined) return Either.left(unreadable("updated_at is not a moment", row.updated_at))
+  return Either.match(parseWeek(start, end, CHECKPOINT_COLUMNS), {
+    onLeft: (error) => Either.left(unreadable(error.message, { start, end })),
+    onRight: (next) => Either.right({ next, updatedAt }),
+  })
+}
+
+/** Error messages go to an nvarchar(4000) column; the full text is in the run's logs. */
+const clip = (text: string | null) => (text === null || text.length <= TEXT_LENGTH ? text : text.slice(0, TEXT_LENGTH))
+
+const missing = (operation: string, what: string, details: Record<string, unknown>) =>
+  new WarehouseError({
+    message: `warehouse ${operation} found no ${what}: its start was never recorded`,
+    details: { operation, reason: "not started", ...details },
+  })
+
+/** The checkpoint and the audit trail (`pipeline_run`, `pipeline_stage`); every write idempotent. */
+export const makeAudit = (ctx: SqlContext) => {
+  const { sql, binds: b, dialect } = ctx
+  const checkpoint = ctx.table("pipeline_checkpoint")
+  const runs = ctx.table("pipeline_run")
+  const stages = ctx.table("pipeline_stage")
+  const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+  const returning = (column: string) =>
+    dialect === "mssql" ? sql.literal(` OUTPUT INSERTED.${column}`) : sql.literal("")
+  const returningTail = (column: string) =>
+    dialect === "mssql" ? sql.literal("") : sql.literal(` RETURNING ${column}`)
+
+  const selectCheckpoint = sql<Row>`SELECT next_week_start, next_week_end, updated_at FROM ${checkpoint}
+WHERE checkpoint_id = 1`
+
+  const readCheckpoint = selectCheckpoint.pipe(
+    Effect.mapError(checkpointError),
+    Effect.retry(warehouseRetry),
+    Effect.flatMap((rows) =>
+      rows[0] === undefined ? Effect.succeed(Option.none()) : Effect.map(toCheckpoint(rows[0]), Option.some),
+    ),
+    Effect.withSpan("Warehouse.readCheckpoint"),
+  )
+
+  const upsertCheckpoint = (next: Week, at: Date) =>
+    dialect === "mssql"
+      ? sql`MERGE ${checkpoint} WITH (HOLDLOCK) AS target
+USING (SELECT 1 AS checkpoint_id) AS source ON target.checkpoint_id = source.checkpoint_id
+WHEN MATCHED AND target.next_week_start < ${b.date(next.start)} THEN
+  UPDATE SET next_week_start = ${b.date(next.start)}, next_week_end = ${b.date(next.end)}, updated_at = ${b.instant(at)}
+WHEN NOT MATCHED THEN
+  INSERT (checkpoint_id, next_week_start, next_week_end, updated_at)
+  VALUES (1, ${b.date(next.start)}, ${b.date(next.end)}, ${b.instant(at)});`
+      : sql`INSERT INTO ${checkpoint} (checkpoint_id, next_week_start, next_week_end, updated_at)
+VALUES (1, ${b.date(next.start)}, ${b.date(next.end)}, ${b.instant(at)})
+ON CONFLICT (checkpoint_id) DO UPDATE SET next_week_start = excluded.next_week_start,
+  next_week_end = excluded.next_week_end, updated_at = excluded.updated_at
+WHERE excluded.next_week_start > pipeline_checkpoint.next_week_start`
+
+  const advanceCheckpoint = (completed: Week) =>
+    Effect.gen(function* () {
+      yield* upsertCheckpoint(completed.next, yield* now)
+      const rows = yield* selectCheckpoint
+      const current = rows[0] === undefined ? undefined : toCheckpoint(rows[0])
+      return current !== undefined && Either.isRight(current) ? current.right.next : completed.next
+    }).pipe(
+      mapSqlErrors("advanceCheckpoint", { week: completed.toString() }),
+      Effect.retry(warehouseRetry),
+      Effect.withSpan("Warehouse.advanceCheckpoint", { attributes: { completed: completed.toString() } }),
+    )
+
+  const startRun = (run: RunStart) =>
+    (dialect === "mssql"
+      ? sql`INSERT INTO ${runs} (run_id, correlation_id, week_start, week_end, status, started_at)
+SELECT ${b.text(run.runId)}, ${b.text(run.correlationId)}, ${b.date(run.week.start)}, ${b.date(run.week.end)},
+  N'RUNNING', ${b.instant(run.startedAt)}
+WHERE NOT EXISTS (SELECT 1 FROM ${runs} WITH (UPDLOCK, HOLDLOCK) WHERE run_id = ${b.text(run.runId)})`
+      : sql`INSERT INTO ${runs} (run_id, correlation_id, week_start, week_end, status, started_at)
+VALUES (${b.text(run.runId)}, ${b.text(run.correlationId)}, ${b.date(run.week.start)}, ${b.date(run.week.end)},
+  'RUNNING', ${b.instant(run.startedAt)})
+ON CONFLICT (run_id) DO NOTHING`
+    ).pipe(
+      Effect.asVoid,
+      mapSqlErrors("startRun", { run_id: run.runId }),
+      Effect.retry(warehouseRetry),
+      Effect.withSpan("Warehouse.startRun", { attributes: { run_id: run.runId } }),
+    )
+
+  const finishRun = (run: RunFinish) =>
+    sql<Row>`UPDATE ${runs} SET status = ${b.text(run.status)},
+  rows_fetched = ${b.count(run.metrics.rows_fetched)}, rows_output = ${b.count(run.metrics.rows_output)},
+  rows_rejected = ${b.count(run.metrics.rows_rejected)}, reject_rate_pct = ${b.float(run.metrics.reject_rate_pct)},
+  reject_threshold_pct = ${b.float(run.metrics.reject_threshold_pct)}, finished_at = ${b.instant(run.finishedAt)},
+  output_path = ${b.text(run.outputPath)}, rejects_path = ${b.text(run.rejectsPath)},
+  error_type = ${b.text(run.errorType)}, error_message = ${b.text(clip(run.errorMessage))}${returning("run_id")}
+WHERE run_id = ${b.text(run.runId)}${returningTail("run_id")}`.pipe(
+      mapSqlErrors("finishRun", { run_id: run.runId }),
+      Effect.retry(warehouseRetry),
+      Effect.filterOrFail(
+        (rows) => rows.length > 0,
+        () => missing("finishRun", `pipeline_run row for run ${run.runId}`, { run_id: run.runId }),
+      ),
+      Effect.asVoid,
+      Effect.withSpan("Warehouse.finishRun", { attributes: { run_id: run.runId } }),
+    )
+
+  const startStage = (stage: StageStart) =>
+    (dialect === "mssql"
+      ? sql`MERGE ${stages} WITH (HOLDLOCK) AS target
+USING (SELECT ${b.text(stage.runId)} AS run_id, ${b.text(stage.stage)} AS stage) AS source
+  ON target.run_id = source.run_id AND target.stage = source.stage
+WHEN MATCHED THEN UPDATE SET status = N'RUNNING', started_at = ${b.instant(stage.startedAt)}, finished_at = NULL,
+  rows_in = NULL, rows_out = NULL, error_type = NULL, error_message = NULL
+WHEN NOT MATCHED THEN INSERT (run_id, stage, status, started_at)
+  VALUES (source.run_id, source.stage, N'RUNNING', ${b.instant(stage.startedAt)});`
+      : sql`INSERT INTO ${stages} (run_id, stage, status, started_at)
+VALUES (${b.text(stage.runId)}, ${b.text(stage.stage)}, 'RUNNING', ${b.instant(stage.startedAt)})
+ON CONFLICT (run_id, stage) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
+  finished_at = NULL, rows_in = NULL, rows_out = NULL, error_type = NULL, error_message = NULL`
+    ).pipe(
+      Effect.asVoid,
+      mapSqlErrors("startStage", { run_id: stage.runId, stage: stage.stage }),
+      Effect.retry(warehouseRetry),
+      Effect.withSpan("Warehouse.startStage", { attributes: { run_id: stage.runId, stage: stage.stage } }),
+    )
+
+  const finishStage = (stage: StageFinish) =>
+    sql<Row>`UPDATE ${stages} SET status = ${b.text(stage.status)}, finished_at = ${b.instant(stage.finishedAt)},
+  rows_in = ${b.count(stage.rowsIn)}, rows_out = ${b.count(stage.rowsOut)},
+  error_type = ${b.text(stage.errorType)}, error_message = ${b.text(clip(stage.errorMessage))}${returning("run_id")}
+WHERE run_id = ${b.text(stage.runId)} AND stage = ${b.text(stage.stage)}${returningTail("run_id")}`.pipe(
+      mapSqlErrors("finishStage", { run_id: stage.runId, stage: stage.stage }),
+      Effect.retry(warehouseRetry),
+      Effect.filterOrFail(
+        (rows) => rows.length > 0,
+        () =>
+          missing("finishStage", `pipeline_stage row for ${stage.stage} of run ${stage.runId}`, {
+            run_id: stage.runId,
+            stage: stage.stage,
+          }),
+      ),
+      Effect.asVoid,
+      Effect.withSpan("Warehouse.finishStage", { attributes: { run_id: stage.runId, stage: stage.stage } }),
+    )
+
+  return { readCheckpoint, advanceCheckpoint, startRun, finishRun, startStage, finishStage }
+}

@@ -1,0 +1,91 @@
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Layer, Option, Redacted } from "effect"
+import { ConfigurationError } from "../../domain/Errors.js"
+import { EMULATOR_DEFAULTS, salesforceEmulator } from "../../emulators/salesforce/SalesforceEmulator.js"
+import type { ValidationRule } from "../../emulators/salesforce/SalesforceStore.js"
+import { runCommand } from "./CommandRuntime.js"
+import { listenPort, logFormat } from "./CommonOptions.js"
+import type { Wiring } from "./Wiring.js"
+
+const options = {
+  port: listenPort(8091),
+  username: Options.text("username").pipe(Options.withDefault(EMULATOR_DEFAULTS.username)),
+  password: Options.redacted("password").pipe(Options.withDefault(Redacted.make(EMULATOR_DEFAULTS.password))),
+  token: Options.redacted("token").pipe(
+    Options.withDefault(Redacted.make(EMULATOR_DEFAULTS.securityToken)),
+    Options.withDescription("security token, appended to the password at login"),
+  ),
+  clientId: Options.text("client-id").pipe(
+    Options.optional,
+    Options.withDescription("connected app the OAuth2 endpoint accepts"),
+  ),
+  clientSecret: Options.redacted("client-secret").pipe(Options.optional),
+  inProgressPolls: Options.integer("in-progress-polls").pipe(
+    Options.withDefault(1),
+    Options.withDescription("status checks a closed job answers InProgress before it completes"),
+  ),
+  failRule: Options.text("fail-rule").pipe(
+    Options.repeated,
+    Options.withDescription("FIELD=REGEX: rows whose FIELD matches REGEX fail validation (repeatable)"),
+  ),
+  logFormat,
+}
+
+/** `FIELD=REGEX` as a validation rule, or an error naming the flag. */
+export const parseFailRule = (text: string): Effect.Effect<ValidationRule, ConfigurationError> => {
+  const at = text.indexOf("=")
+  const field = text.slice(0, at)
+  const bad = (rule: string) =>
+    new ConfigurationError({
+      message: `--fail-rule ${rule} (got ${JSON.stringify(text)})`,
+      details: { setting: "--fail-rule", value: text },
+    })
+  if (at <= 0 || !/^[A-Za-z]\w*$/.test(field)) return Effect.fail(bad("must look like FIELD=REGEX"))
+  return Effect.try({
+    try: () => new RegExp(text.slice(at + 1)),
+    catch: () => bad("has an invalid regular expression"),
+  }).pipe(
+    Effect.map((pattern) => ({
+      field,
+      fails: (value: string | null) => pattern.test(value ?? ""),
+      message: `${field} matches the emulator's rule /${pattern.source}/`,
+    })),
+  )
+}
+
+export const serveSalesforceCommandOf = (wiring: Wiring) =>
+  Command.make("serve-salesforce", options, ({ logFormat, ...o }) =>
+    runCommand(
+      wiring,
+      "serve-salesforce",
+      logFormat,
+      Effect.scoped(
+        Effect.gen(function* () {
+          const rules = yield* Effect.forEach(o.failRule, parseFailRule)
+          const emulator = yield* salesforceEmulator({
+            port: o.port,
+            username: o.username,
+            password: Redacted.value(o.password),
+            securityToken: Redacted.value(o.token),
+            ...Option.match(o.clientId, { onNone: () => ({}), onSome: (clientId) => ({ clientId }) }),
+            ...Option.match(o.clientSecret, {
+              onNone: () => ({}),
+              onSome: (s) => ({ clientSecret: Redacted.value(s) }),
+            }),
+            inProgressPolls: o.inProgressPolls,
+            rules,
+          })
+          yield* Effect.logInfo("Salesforce emulator listening").pipe(
+            Effect.annotateLogs({ url: emulator.url, username: o.username, fail_rules: o.failRule.length }),
+          )
+          yield* Console.log(emulator.url)
+          return yield* Effect.never
+        }),
+      ),
+      Layer.empty,
+    ),
+  ).pipe(
+    Command.withDescription(
+      "Serve a Salesforce emulator on 127.0.0.1: SOAP and OAuth2 login, Bulk API 2.0 ingest (for demos and tests)",
+    ),
+  )

@@ -1,4 +1,0 @@
-import { LakeMemory } from "../../src/layers/LakeMemory.js"
-import { lakeContract } from "../support/lakeContract.js"
-
-lakeContract("LakeMemory", () => LakeMemory.layer)

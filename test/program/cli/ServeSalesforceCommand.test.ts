@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process"
+import { assert, describe, it } from "@effect/vitest"
+import { Connection } from "jsforce"
+import { BIN, jsonLines } from "../../support/cli.js"
+
+/** Starts `reverse-etl serve-salesforce` and resolves with the URL it prints on stdout. */
+const serve = (args: ReadonlyArray<string>) => {
+  const child = spawn(process.execPath, [BIN, "serve-salesforce", "--port", "0", ...args], {
+    env: { PATH: process.env.PATH ?? "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let stderr = ""
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk
+  })
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      const line = String(chunk).trim()
+      if (line.startsWith("http://127.0.0.1:")) resolve(line)
+    })
+    child.on("close", (code) => reject(new Error(`exited ${code}: ${stderr}`)))
+  })
+  // A server that exits early is asserted through `exit`; its URL promise must not reject unhandled.
+  url.catch(() => undefined)
+  const exit = new Promise<number | null>((resolve) => child.on("close", resolve))
+  return { child, url, exit, stderr: () => stderr }
+}
+
+describe("reverse-etl serve-salesforce", () => {
+  it("serves SOAP login and Bulk API to jsforce until interrupted, exiting 130", async () => {
+    const server = serve(["--username", "demo@example.com", "--password", "pw", "--token", "tk"])
+    const url = await server.url
+    const connection = new Connection({ loginUrl: url, version: "62.0" })
+    const refused = await connection.login("demo@example.com", "wrong").catch((e: Error) => e.message)
+    assert.include(String(refused), "INVALID_LOGIN")
+    await connection.login("demo@example.com", "pwtk")
+    const job = connection.bulk2.createJob({ object: "Thing__c", operation: "upsert", externalIdFieldName: "Key__c" })
+    const info = await job.open()
+    assert.strictEqual(info.state, "Open")
+    server.child.kill("SIGINT")
+    assert.strictEqual(await server.exit, 130)
+    const [listening] = jsonLines(server.stderr()).filter((l) => l.message === "Salesforce emulator listening")
+    assert.strictEqual(listening?.url, url)
+    assert.notInclude(server.stderr(), "pwtk")
+  })
+
+  it("refuses a malformed --fail-rule naming the flag", async () => {
+    const server = serve(["--fail-rule", "not a rule"])
+    const code = await server.exit
+    assert.strictEqual(code, 1)
+    assert.include(server.stderr(), "--fail-rule must look like FIELD=REGEX")
+  })
+})
