@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
-import { Ref } from "effect"
-import { CELL_TIMEOUT, RUN, type RunResult } from "../support/reliability/FaultCell.js"
+import { Effect, Ref } from "effect"
+import { assertSucceeded, CELL_TIMEOUT, RUN, type RunResult } from "../support/reliability/FaultCell.js"
 import { checkpointOf } from "../support/reliability/FaultOutputs.js"
 import { type HarnessCase, type HarnessStand, harnessCell } from "../support/reliability/HarnessStand.js"
 
@@ -29,6 +29,12 @@ const CASES: ReadonlyArray<HarnessCase> = [
   fullDuring("disk full × rejects.parquet (transform)", /\/\.rejects\.parquet\.tmp-/, 1_000),
   {
     ...fullDuring("disk full × stage sidecar after the load", /\/\._stage_load_[^/]*\.tmp-/, 0),
+    // Only a `--stage` process hands over through a sidecar: the stages before the load run as Airflow runs them.
+    faulted: (stand) =>
+      Effect.gen(function* () {
+        for (const stage of ["extract", "transform"]) assertSucceeded(yield* stand.run([...RUN, "--stage", stage]))
+        return yield* stand.run([...RUN, "--stage", "load"])
+      }),
     // The week was in the warehouse already: the clean run replaces it, it does not add to it.
     evidence: (stand, result) => {
       diskFull(stand, result)

@@ -1,12 +1,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Either, Layer, LogLevel } from "effect"
 import { parseWeek, type Week } from "../../src/domain/Week.js"
 import { type WeekPaths, weekPaths } from "../../src/domain/WeekPaths.js"
 import { loggingLayer } from "../../src/program/cli/Logging.js"
-import { type TransformOptions, transform } from "../../src/program/stages/Transform.js"
+import { type TransformOptions, transform, validate } from "../../src/program/stages/Transform.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
 
 export const WEEK: Week = Either.getOrThrow(parseWeek("2019-11-01", "2019-11-07"))
@@ -36,15 +37,17 @@ export const tempWeek = (week: Week = WEEK): WeekPaths => {
 export const writeRaw = (paths: WeekPaths, lines: ReadonlyArray<string>): void =>
   writeFileSync(paths.raw, lines.map((line) => `${line}\n`).join(""))
 
-/** Runs the transform stage on the real file system with `settings`, capturing its JSON log lines. */
-export const runTransform = (
-  paths: WeekPaths,
-  settings: Record<string, string> = {},
-  options: Partial<TransformOptions> = {},
+/** Every dataset check, as the transform's "Data quality checks passed" line names them when all passed. */
+export const ALL_CHECKS = ["min_valid_rows", "null_user_id", "event_time_in_week", "non_negative_price"]
+
+/** Runs `stage` on the real file system with `settings`, capturing its JSON log lines. */
+const runCapturing = <A, E>(
+  stage: Effect.Effect<A, E, AppConfig | FileSystem.FileSystem>,
+  settings: Record<string, string>,
 ) => {
   const logs: Array<Record<string, unknown>> = []
   const write = (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>)
-  return transform(paths, { dryRun: false, ingestedAtMicros: INGESTED_AT_MICROS, ...options }).pipe(
+  return stage.pipe(
     Effect.either,
     Effect.map((result) => ({ result, logs })),
     Effect.provide(
@@ -56,3 +59,14 @@ export const runTransform = (
     ),
   )
 }
+
+/** Runs the transform stage on the real file system with `settings`, capturing its JSON log lines. */
+export const runTransform = (
+  paths: WeekPaths,
+  settings: Record<string, string> = {},
+  options: Partial<TransformOptions> = {},
+) => runCapturing(transform(paths, { ingestedAtMicros: INGESTED_AT_MICROS, ...options }), settings)
+
+/** Runs a dry run's transform (validation only, nothing written) the same way. */
+export const runValidation = (paths: WeekPaths, settings: Record<string, string> = {}) =>
+  runCapturing(validate(paths, { ingestedAtMicros: INGESTED_AT_MICROS }), settings)

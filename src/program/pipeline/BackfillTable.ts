@@ -1,8 +1,8 @@
 import { Exit, Option } from "effect"
 import { rejectRatePct } from "../../domain/RunStatus.js"
 import type { Week } from "../../domain/Week.js"
+import { describeFailure } from "./AuditTrail.js"
 import type { RunOutcome } from "./Pipeline.js"
-import { describeFailure } from "./StageRunner.js"
 
 export interface BackfillRow {
   readonly week: Week

@@ -3,12 +3,13 @@ import { Clock, Effect, Option } from "effect"
 import { weekPaths } from "../../domain/WeekPaths.js"
 import { localStorageError } from "../../platform/Files.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import { extract } from "../stages/Extract.js"
-import { qualityGate } from "../stages/QualityGate.js"
-import { transform } from "../stages/Transform.js"
+import * as Extract from "../stages/Extract.js"
+import * as QualityGate from "../stages/QualityGate.js"
+import * as SalesforceSync from "../stages/SalesforceSync.js"
+import * as Transform from "../stages/Transform.js"
 import type { RunOutcome } from "./Pipeline.js"
 import type { RunContext } from "./RunContext.js"
-import { syncWeek } from "./Steps.js"
+import { timed } from "./StageRunner.js"
 
 /**
  * `--dry-run`: the week is fetched into a temporary directory (removed afterwards), validated
@@ -27,11 +28,12 @@ export const dryRunWeek = (ctx: RunContext) =>
       yield* Effect.logInfo("Dry run: nothing is written but the Salesforce CSVs").pipe(
         Effect.annotateLogs({ scratch }),
       )
-      const fetched = yield* extract(paths)
+      const fetched = yield* Extract.run({ ...ctx, paths }).pipe(timed(Extract.name))
       const ingestedAtMicros = (yield* Clock.currentTimeMillis) * 1000
-      const checked = yield* transform(paths, { dryRun: true, ingestedAtMicros })
-      const gate = yield* qualityGate(checked, settings.quality.rejectThresholdPct)
-      const sync = yield* syncWeek(ctx, true)
+      const checked = yield* Transform.validate(paths, { ingestedAtMicros }).pipe(timed(Transform.name))
+      const gate = yield* QualityGate.run(ctx, checked).pipe(timed(QualityGate.name))
+      // The CSVs go where the week's files would, not to the scratch directory: they are the result.
+      const sync = yield* SalesforceSync.run(ctx).pipe(timed(SalesforceSync.name))
       return {
         runId: ctx.runId,
         runTag: ctx.runTag,
@@ -39,11 +41,7 @@ export const dryRunWeek = (ctx: RunContext) =>
         status: gate.status,
         dryRun: true,
         stages: [],
-        outputs: {
-          extract: { raw: fetched, rowsFetched: fetched.rowsFetched, pages: fetched.pages },
-          "quality-gate": gate,
-          "salesforce-sync": sync,
-        },
+        outputs: { extract: fetched, "quality-gate": gate, "salesforce-sync": sync },
         validation: Option.some(checked),
         nextWeek: Option.none(),
         lakeCopiesRedone: 0,

@@ -1,7 +1,7 @@
 import type { FileSystem } from "@effect/platform"
-import { Clock, Effect, FiberRef, HashMap, Option } from "effect"
+import { Effect, FiberRef, HashMap, Option } from "effect"
 import type { PipelineError } from "../../domain/Errors.js"
-import { type RunStatus, runMetrics, STAGES, type StageName } from "../../domain/RunStatus.js"
+import type { RunStatus } from "../../domain/RunStatus.js"
 import type { Week } from "../../domain/Week.js"
 import { weekPaths } from "../../domain/WeekPaths.js"
 import { AppConfig } from "../../services/AppConfig.js"
@@ -11,27 +11,18 @@ import type { Lake } from "../../services/Lake.js"
 import type { StateStore } from "../../services/StateStore.js"
 import type { SyncLedger } from "../../services/SyncLedger.js"
 import { Warehouse } from "../../services/Warehouse.js"
-import { recordRunFinish, recordRunStart } from "./AuditTrail.js"
-import { weekFromCheckpoint } from "./CheckpointWeek.js"
+import * as Extract from "../stages/Extract.js"
+import type * as Transform from "../stages/Transform.js"
+import { replayWrite } from "./AuditTrail.js"
+import { weekFromCheckpoint } from "./Checkpoint.js"
 import { dryRunWeek } from "./DryRun.js"
-import { replayPendingUpdates } from "./PendingReplay.js"
+import { replayPendingUpdates } from "./PendingQueue.js"
 import type { RunContext } from "./RunContext.js"
 import type { RunOptions } from "./RunOptions.js"
-import { readSidecar } from "./Sidecars.js"
-import type { StageOutputs } from "./StageOutputs.js"
-import { describeFailure, runStage, type StageReport } from "./StageRunner.js"
-import { extractStep, gateStep, loadStep, requireSidecar, syncStep, transformStep } from "./Steps.js"
-import {
-  completeWeek,
-  finishInterruptedWeek,
-  interruptedEnd,
-  maybeAdvanceCheckpoint,
-  metricsOf,
-  removeAbandonedTempsOfWeek,
-  repairLakeCopies,
-  weekDone,
-} from "./WeekCompletion.js"
-import { readMarker, type WeekMarker } from "./WeekMarker.js"
+import { runStages, type StageOutputs } from "./RunStages.js"
+import type { StageReport } from "./StageRunner.js"
+import { skipDoneWeek } from "./WeekCompletion.js"
+import { lakeUseOf, removeAbandonedTempsOfWeek, requireSidecar, weekDone } from "./WeekFiles.js"
 import { airflowRunTag, noWeek, weekSourceOf } from "./WeekSource.js"
 
 /** Everything a run talks to. */
@@ -64,24 +55,7 @@ export interface RunOutcome {
   readonly nextWeek: Option.Option<Week>
   readonly lakeCopiesRedone: number
   /** What validation found: counts and the most frequent reject reasons (the summary shows them). */
-  readonly validation: Option.Option<Validation>
-}
-
-export interface Validation {
-  readonly rowsFetched: number
-  readonly rowsValid: number
-  readonly rowsRejected: number
-  readonly topRejectReasons: ReadonlyArray<{ readonly reason: string; readonly count: number }>
-}
-
-const STEPS: {
-  readonly [S in StageName]: (ctx: RunContext) => Effect.Effect<StageOutputs[S], PipelineError, PipelineServices>
-} = {
-  extract: extractStep,
-  transform: transformStep,
-  load: loadStep,
-  "quality-gate": gateStep,
-  "salesforce-sync": syncStep,
+  readonly validation: Option.Option<Transform.Validation>
 }
 
 const currentCorrelationId = Effect.map(FiberRef.get(FiberRef.currentLogAnnotations), (annotations) =>
@@ -97,7 +71,7 @@ export const resolveWeek = (options: RunOptions) =>
     const settings = yield* AppConfig
     const { source, week } = yield* weekSourceOf(options, settings.week)
     if (Option.isSome(week)) return week.value
-    if (source === "checkpoint") return yield* weekFromCheckpoint
+    if (source === "checkpoint") return yield* weekFromCheckpoint()
     return yield* noWeek
   })
 
@@ -113,7 +87,6 @@ const makeContext = (options: RunOptions, week: Week, behaviour: RunBehaviour) =
     const newRunId = crypto.randomUUID()
     const airflow = yield* airflowRunTag
     const runTag = Option.getOrElse(airflow, () => (stageMode ? "manual" : newRunId))
-    const useLake = !options.localOnly
     const ctx: RunContext = {
       runId: newRunId,
       runTag,
@@ -121,8 +94,7 @@ const makeContext = (options: RunOptions, week: Week, behaviour: RunBehaviour) =
       week,
       paths: weekPaths(settings.locations, week),
       options,
-      useLake,
-      handOffThroughLake: stageMode && useLake,
+      lake: lakeUseOf(options),
       stopBetweenStages: behaviour.stopBetweenStages ?? false,
     }
     return ctx
@@ -132,52 +104,13 @@ const makeContext = (options: RunOptions, week: Week, behaviour: RunBehaviour) =
 const joinRun = (ctx: RunContext) =>
   ctx.options.stage === "full" || ctx.options.stage === "extract"
     ? Effect.succeed(ctx)
-    : Effect.map(requireSidecar(ctx, "extract"), (extract): RunContext => ({ ...ctx, runId: extract.runId }))
-
-/** Metrics for a run row that ends early: the transform's counts when it got that far. */
-const partialMetrics = (ctx: RunContext) =>
-  Effect.gen(function* () {
-    const threshold = (yield* AppConfig).quality.rejectThresholdPct
-    const transform = yield* readSidecar(ctx, "transform").pipe(Effect.orElseSucceed(() => Option.none()))
-    return Option.match(transform, {
-      onNone: () => runMetrics(0, 0, threshold),
-      onSome: (t) => metricsOf(t.output, threshold),
-    })
-  })
+    : Effect.map(requireSidecar(ctx, Extract), (extract): RunContext => ({ ...ctx, runId: extract.runId }))
 
 /** A week already done: nothing runs again unless `--force`; missing lake copies are put back. */
 const skipWeek = (ctx: RunContext) =>
-  Effect.gen(function* () {
-    yield* Effect.logInfo("Week already done: skipped (run with --force to redo it)").pipe(
-      Effect.annotateLogs({ marker: ctx.paths.marker }),
-    )
-    const lakeCopiesRedone = yield* repairLakeCopies(ctx)
-    const marker = yield* readMarker(ctx)
-    const stage = ctx.options.stage
-    if (stage === "full" || stage === "extract") {
-      const now = new Date(yield* Clock.currentTimeMillis)
-      yield* recordRunStart({ runId: ctx.runId, correlationId: ctx.correlationId, week: ctx.week, startedAt: now })
-      yield* recordRunFinish({
-        runId: ctx.runId,
-        status: "SKIPPED",
-        metrics: Option.match(marker, {
-          onNone: () => runMetrics(0, 0, 0),
-          onSome: (m) => m.metrics,
-        }),
-        finishedAt: now,
-        outputPath: null,
-        rejectsPath: null,
-        errorType: null,
-        errorMessage: null,
-      })
-    }
-    // Only a run that ends weeks (full, or the last stage) moves the checkpoint of a skipped one.
-    const ends = stage === "full" || stage === "salesforce-sync"
-    const interrupted = ends ? yield* interruptedEnd(ctx, marker) : Option.none<WeekMarker>()
-    let nextWeek = Option.none<Week>()
-    if (Option.isSome(interrupted)) nextWeek = yield* finishInterruptedWeek(ctx, interrupted.value)
-    else if (ends && ctx.options.advanceOnSkip) nextWeek = yield* maybeAdvanceCheckpoint(ctx)
-    return {
+  Effect.map(
+    skipDoneWeek(ctx),
+    ({ lakeCopiesRedone, nextWeek }): RunOutcome => ({
       runId: ctx.runId,
       runTag: ctx.runTag,
       week: ctx.week,
@@ -188,48 +121,7 @@ const skipWeek = (ctx: RunContext) =>
       nextWeek,
       lakeCopiesRedone,
       validation: Option.none(),
-    } satisfies RunOutcome
-  })
-
-/** The stages a run takes, each recorded and handed over through its sidecar; the last one ends the week. */
-const runStages = (ctx: RunContext) =>
-  Effect.gen(function* () {
-    const stages: ReadonlyArray<StageName> = ctx.options.stage === "full" ? STAGES : [ctx.options.stage]
-    yield* recordRunStart({
-      runId: ctx.runId,
-      correlationId: ctx.correlationId,
-      week: ctx.week,
-      startedAt: new Date(yield* Clock.currentTimeMillis),
-    })
-    const reports: Array<StageReport> = []
-    const outputs: { -readonly [S in StageName]?: StageOutputs[S] } = {}
-    for (const stage of stages) {
-      const stageRun = runStage(ctx, stage, STEPS[stage](ctx))
-      const { output, report } = yield* ctx.stopBetweenStages ? Effect.uninterruptible(stageRun) : stageRun
-      ;(outputs as Record<StageName, unknown>)[stage] = output
-      reports.push(report)
-    }
-    if (!stages.includes("salesforce-sync")) {
-      return { status: "IN_PROGRESS" as const, reports, outputs, nextWeek: Option.none<Week>() }
-    }
-    const transform = (yield* requireSidecar(ctx, "transform")).output
-    const gate = (yield* requireSidecar(ctx, "quality-gate")).output
-    const { next } = yield* completeWeek(ctx, transform, gate)
-    return { status: gate.status, reports, outputs, nextWeek: next }
-  }).pipe(
-    Effect.onError((cause) =>
-      Effect.gen(function* () {
-        yield* recordRunFinish({
-          runId: ctx.runId,
-          status: "FAILED",
-          metrics: yield* partialMetrics(ctx),
-          finishedAt: new Date(yield* Clock.currentTimeMillis),
-          outputPath: null,
-          rejectsPath: null,
-          ...describeFailure(cause),
-        })
-      }),
-    ),
+    }),
   )
 
 /**
@@ -241,7 +133,7 @@ export const preparePipeline = Effect.gen(function* () {
   if (applied.length > 0) {
     yield* Effect.logInfo("warehouse migrated").pipe(Effect.annotateLogs({ applied: applied.map((m) => m.name) }))
   }
-  yield* replayPendingUpdates
+  yield* replayPendingUpdates(replayWrite)
 })
 
 /**
@@ -249,37 +141,40 @@ export const preparePipeline = Effect.gen(function* () {
  * already done (unless `--force`), the stages run, the run row finished, the checkpoint advanced
  * and the intermediate files removed. Expects `preparePipeline` to have run.
  */
-export const runWeekOf = (
+export const runWeekOf: (
+  options: RunOptions,
+  behaviour?: RunBehaviour,
+) => Effect.Effect<RunOutcome, PipelineError, PipelineServices> = Effect.fn("run")(function* (
   options: RunOptions,
   behaviour: RunBehaviour = {},
-): Effect.Effect<RunOutcome, PipelineError, PipelineServices> =>
-  Effect.gen(function* () {
-    const week = yield* resolveWeek(options)
-    const base = yield* makeContext(options, week, behaviour)
-    return yield* Effect.gen(function* () {
-      if (options.dryRun) return yield* dryRunWeek(base)
-      yield* removeAbandonedTempsOfWeek(base)
-      if (!options.force && (yield* weekDone(base))) return yield* skipWeek(base)
-      const ctx = yield* joinRun(base)
-      const run = yield* runStages(ctx)
-      const outcome: RunOutcome = {
-        runId: ctx.runId,
-        runTag: ctx.runTag,
-        week,
-        status: run.status,
-        dryRun: false,
-        stages: run.reports,
-        outputs: run.outputs,
-        nextWeek: run.nextWeek,
-        lakeCopiesRedone: 0,
-        validation: Option.fromNullable(run.outputs.transform),
-      }
-      yield* Effect.logInfo("Run finished").pipe(
-        Effect.annotateLogs({ status: outcome.status, stages: run.reports.map((r) => r.stage) }),
-      )
-      return outcome
-    }).pipe(Effect.annotateLogs({ run_tag: base.runTag, week_start: week.start, week_end: week.end }))
-  }).pipe(Effect.withSpan("run", { attributes: { stage: options.stage } }))
+) {
+  yield* Effect.annotateCurrentSpan("stage", options.stage)
+  const week = yield* resolveWeek(options)
+  const base = yield* makeContext(options, week, behaviour)
+  return yield* Effect.gen(function* () {
+    if (options.dryRun) return yield* dryRunWeek(base)
+    yield* removeAbandonedTempsOfWeek(base)
+    if (!options.force && (yield* weekDone(base))) return yield* skipWeek(base)
+    const ctx = yield* joinRun(base)
+    const run = yield* runStages(ctx)
+    const outcome: RunOutcome = {
+      runId: ctx.runId,
+      runTag: ctx.runTag,
+      week,
+      status: run.status,
+      dryRun: false,
+      stages: run.reports,
+      outputs: run.outputs,
+      nextWeek: run.nextWeek,
+      lakeCopiesRedone: 0,
+      validation: Option.fromNullable(run.outputs.transform),
+    }
+    yield* Effect.logInfo("Run finished").pipe(
+      Effect.annotateLogs({ status: outcome.status, stages: run.reports.map((r) => r.stage) }),
+    )
+    return outcome
+  }).pipe(Effect.annotateLogs({ run_tag: base.runTag, week_start: week.start, week_end: week.end }))
+})
 
 /** `reverse-etl run`: prepare, then one week. */
 export const runPipeline = (options: RunOptions): Effect.Effect<RunOutcome, PipelineError, PipelineServices> =>

@@ -1,6 +1,7 @@
 import type { Week } from "../../domain/Week.js"
 import type { WeekPaths } from "../../domain/WeekPaths.js"
 import type { RunOptions } from "./RunOptions.js"
+import type { LakeUse } from "./WeekFiles.js"
 
 /** One run of one week: who it is, where its files are, and how it was asked to run. */
 export interface RunContext {
@@ -11,13 +12,8 @@ export interface RunContext {
   readonly week: Week
   readonly paths: WeekPaths
   readonly options: RunOptions
-  /** Files go to the lake too (everything but `--local-only`). */
-  readonly useLake: boolean
-  /**
-   * Stages run as separate processes (Airflow), perhaps on workers sharing nothing but the lake:
-   * each puts its outputs and sidecar there and fetches what it lacks from there.
-   */
-  readonly handOffThroughLake: boolean
+  /** What the lake is to this run; only WeekFiles reads it. */
+  readonly lake: LakeUse
   /** An interruption (SIGTERM to the scheduler) waits for the current stage to finish. */
   readonly stopBetweenStages: boolean
 }

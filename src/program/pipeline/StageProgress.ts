@@ -1,4 +1,4 @@
-import { Effect, Fiber, Schedule } from "effect"
+import { Clock, Effect, Fiber, Schedule } from "effect"
 import { progressDone, reportProgress } from "../../services/Progress.js"
 
 /**
@@ -9,15 +9,14 @@ export const withProgress =
   (stage: string, describe: (elapsedSeconds: number) => string) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.gen(function* () {
-      const started = Date.now()
+      const started = yield* Clock.currentTimeMillis
+      const report = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        reportProgress(stage, describe((now - started) / 1000)),
+      )
       // Interruptible even when the stage is not (the scheduler runs stages uninterruptibly), so
       // the stage can always stop its reporter.
       const reporter = yield* Effect.fork(
-        Effect.interruptible(
-          Effect.suspend(() => reportProgress(stage, describe((Date.now() - started) / 1000))).pipe(
-            Effect.repeat(Schedule.spaced("500 millis")),
-          ),
-        ),
+        Effect.interruptible(report.pipe(Effect.repeat(Schedule.spaced("500 millis")))),
       )
       return yield* self.pipe(Effect.ensuring(Fiber.interrupt(reporter).pipe(Effect.zipRight(progressDone(stage)))))
     })

@@ -1,10 +1,20 @@
-import { Cause, Clock, Effect, Option } from "effect"
-import { isPipelineError } from "../../domain/Errors.js"
+import { Cause, Clock, Effect, Exit } from "effect"
 import type { StageName } from "../../domain/RunStatus.js"
-import { recordStageFinish, recordStageStart } from "./AuditTrail.js"
+import { describeFailure, recordStageFinish, recordStageStart } from "./AuditTrail.js"
 import type { RunContext } from "./RunContext.js"
-import { writeSidecar } from "./Sidecars.js"
-import type { StageOutputs } from "./StageOutputs.js"
+import { type HandedOver, handOver, requireSidecar, type WeekFile } from "./WeekFiles.js"
+
+/**
+ * A stage as the runner takes it: what each file of `program/stages/` exports. `run` gets the
+ * run and the output of the stage before it (what it needs of it).
+ */
+export interface Stage<A, I, In, E, R> extends HandedOver<A, I> {
+  readonly run: (ctx: RunContext, input: In) => Effect.Effect<A, E, R>
+  /** Rows in and out, for `pipeline_stage`. */
+  readonly rowCounts: (output: A) => readonly [rowsIn: number | null, rowsOut: number | null]
+  /** The files it writes for the next stage, which may run on another worker. */
+  readonly writes: ReadonlyArray<WeekFile>
+}
 
 /** How a stage ended, for the run's summary. */
 export interface StageReport {
@@ -12,46 +22,60 @@ export interface StageReport {
   readonly durationMs: number
 }
 
-/** The error of a failed effect as the audit trail records it: its tag and message, or the defect. */
-export const describeFailure = (cause: Cause.Cause<unknown>): { errorType: string; errorMessage: string } => {
-  if (Cause.isInterruptedOnly(cause)) return { errorType: "Interrupted", errorMessage: "the run was interrupted" }
-  const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure) && isPipelineError(failure.value)) {
-    return { errorType: failure.value._tag, errorMessage: failure.value.message }
-  }
-  const squashed = Cause.squash(cause)
-  return { errorType: "Defect", errorMessage: squashed instanceof Error ? squashed.message : String(squashed) }
-}
-
-type Counts = readonly [rowsIn: number | null, rowsOut: number | null]
-
-/** Rows in and out of each stage, for `pipeline_stage`. */
-const ROW_COUNTS: { readonly [S in StageName]: (output: StageOutputs[S]) => Counts } = {
-  extract: (o) => [null, o.rowsFetched],
-  transform: (o) => [o.rowsFetched, o.rowsValid],
-  load: (o) => [null, o.warehouseRows],
-  "quality-gate": () => [null, null],
-  "salesforce-sync": (o) => [o.sent + o.unchanged, o.created + o.updated],
-}
+/**
+ * Logs `"{stage} started"`, then `"{stage} succeeded"` or `"{stage} failed"` (with the cause) or
+ * `"{stage} interrupted"`, each end with its `duration_ms`.
+ */
+export const timed =
+  (stage: StageName) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.gen(function* () {
+      const startedAt = yield* Clock.currentTimeMillis
+      yield* Effect.logInfo(`${stage} started`)
+      return yield* Effect.onExit(self, (exit) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const ended = Exit.isSuccess(exit)
+            ? Effect.logInfo(`${stage} succeeded`)
+            : Cause.isInterruptedOnly(exit.cause)
+              ? Effect.logWarning(`${stage} interrupted`)
+              : Effect.logError(`${stage} failed`, exit.cause)
+          return ended.pipe(Effect.annotateLogs({ duration_ms: now - startedAt }))
+        }),
+      )
+    })
 
 /**
- * Runs one stage of a run: a `pipeline_stage` row when it starts and when it ends (best effort),
- * its sidecar written when it succeeds, and the stage's own span and log lines in between.
+ * The output an earlier stage handed over: held in memory by a full run, else (a `--stage`
+ * process) read from its sidecar.
  */
-export const runStage = <S extends StageName, E, R>(
+export const handedOver = <A, I>(ctx: RunContext, stage: HandedOver<A, I>, held: A | undefined) =>
+  held === undefined ? Effect.map(requireSidecar(ctx, stage), (sidecar) => sidecar.output) : Effect.succeed(held)
+
+/**
+ * Runs one stage of a run, in its one span: a `pipeline_stage` row when it starts and when it ends
+ * (best effort), its timed log lines, its input taken over from the stage before, and, in a
+ * `--stage` process, its output handed over to the next process.
+ */
+export const runStage = <A, I, In, E, R, EIn, RIn>(
   ctx: RunContext,
-  stage: S,
-  step: Effect.Effect<StageOutputs[S], E, R>,
+  stage: Stage<A, I, In, E, R>,
+  input: Effect.Effect<In, EIn, RIn>,
 ) =>
   Effect.gen(function* () {
     const startedAt = yield* Clock.currentTimeMillis
-    yield* recordStageStart({ runId: ctx.runId, stage, startedAt: new Date(startedAt) })
-    const output = yield* step.pipe(
+    yield* recordStageStart({ runId: ctx.runId, stage: stage.name, startedAt: new Date(startedAt) })
+    const done = Effect.gen(function* () {
+      const output = yield* timed(stage.name)(Effect.flatMap(input, (given) => stage.run(ctx, given)))
+      const finishedAt = yield* Clock.currentTimeMillis
+      if (ctx.options.stage !== "full") yield* handOver(ctx, stage, stage.writes, output, finishedAt - startedAt)
+      return { output, finishedAt }
+    })
+    const { output, finishedAt } = yield* done.pipe(
       Effect.onError((cause) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           recordStageFinish({
             runId: ctx.runId,
-            stage,
+            stage: stage.name,
             status: "FAILED",
             finishedAt: new Date(now),
             rowsIn: null,
@@ -61,12 +85,10 @@ export const runStage = <S extends StageName, E, R>(
         ),
       ),
     )
-    const finishedAt = yield* Clock.currentTimeMillis
-    yield* writeSidecar(ctx, stage, output, finishedAt - startedAt)
-    const [rowsIn, rowsOut] = (ROW_COUNTS[stage] as (o: StageOutputs[S]) => Counts)(output)
+    const [rowsIn, rowsOut] = stage.rowCounts(output)
     yield* recordStageFinish({
       runId: ctx.runId,
-      stage,
+      stage: stage.name,
       status: "SUCCESS",
       finishedAt: new Date(finishedAt),
       rowsIn,
@@ -74,5 +96,10 @@ export const runStage = <S extends StageName, E, R>(
       errorType: null,
       errorMessage: null,
     })
-    return { output, report: { stage, durationMs: finishedAt - startedAt } satisfies StageReport }
-  }).pipe(Effect.annotateLogs({ stage, run_id: ctx.runId }))
+    return { output, report: { stage: stage.name, durationMs: finishedAt - startedAt } satisfies StageReport }
+  }).pipe(
+    Effect.withSpan(stage.name, {
+      attributes: { run_id: ctx.runId, week_start: ctx.week.start, week_end: ctx.week.end },
+    }),
+    Effect.annotateLogs({ stage: stage.name, run_id: ctx.runId }),
+  )

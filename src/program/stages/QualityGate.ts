@@ -1,27 +1,36 @@
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { DataQualityError } from "../../domain/Errors.js"
-import { type RunStatus, rejectRatePct, successStatus } from "../../domain/RunStatus.js"
-import { operation } from "../../services/Operation.js"
+import { RunStatus, rejectRatePct, type StageName, successStatus } from "../../domain/RunStatus.js"
+import { AppConfig } from "../../services/AppConfig.js"
+import type { RunContext } from "../pipeline/RunContext.js"
+import type { WeekFile } from "../pipeline/WeekFiles.js"
 
-/** What the gate judges: a week's counts, from the transform's result or its sidecar. */
+export const name = "quality-gate" satisfies StageName
+
+/** The gate's verdict on a week that passed it: its status, with the rate and the threshold it was held to. */
+export const Output = Schema.Struct({
+  status: RunStatus,
+  rejectRatePct: Schema.Number,
+  thresholdPct: Schema.Number,
+})
+export type Output = typeof Output.Type
+
+export const writes: ReadonlyArray<WeekFile> = []
+
+export const rowCounts = (_: Output) => [null, null] as const
+
+/** What the gate judges: a week's counts, as the transform handed them over. */
 export interface GateCounts {
   readonly rowsFetched: number
   readonly rowsRejected: number
 }
 
-/** The gate's verdict on a week that passed it. */
-export interface GateVerdict {
-  readonly status: RunStatus
-  readonly rejectRatePct: number
-  readonly thresholdPct: number
-}
-
 /**
  * The quality gate: the run fails with `DataQualityError` when more than `thresholdPct` percent of
  * the week's records were rejected (exactly the threshold passes). Otherwise the status is
- * SUCCESS, or SUCCESS_WITH_REJECTS when some were, with the rate and the threshold it was held to.
+ * SUCCESS, or SUCCESS_WITH_REJECTS when some were.
  */
-export const qualityGate = (counts: GateCounts, thresholdPct: number): Effect.Effect<GateVerdict, DataQualityError> =>
+export const qualityGate = (counts: GateCounts, thresholdPct: number): Effect.Effect<Output, DataQualityError> =>
   Effect.gen(function* () {
     const rate = rejectRatePct(counts.rowsFetched, counts.rowsRejected)
     const details = {
@@ -40,4 +49,8 @@ export const qualityGate = (counts: GateCounts, thresholdPct: number): Effect.Ef
     const status = successStatus(counts.rowsRejected)
     yield* Effect.logInfo("Quality gate PASSED").pipe(Effect.annotateLogs({ ...details, status }))
     return { status, rejectRatePct: rate, thresholdPct }
-  }).pipe(operation("quality-gate"))
+  })
+
+/** The stage in a run: the transform's counts held to REJECT_THRESHOLD_PCT. */
+export const run = (_: RunContext, input: GateCounts) =>
+  Effect.flatMap(AppConfig, (settings) => qualityGate(input, settings.quality.rejectThresholdPct))

@@ -1,42 +1,54 @@
 import { FileSystem } from "@effect/platform"
-import { Effect, Stream } from "effect"
+import { Clock, Effect, Schema, Stream } from "effect"
 import { EVENTS_SCHEMA, REJECTS_SCHEMA } from "../../codecs/parquet/ParquetSchemas.js"
 import { openParquetSink, type ParquetSink } from "../../codecs/parquet/ParquetSink.js"
 import { rejectColumnData } from "../../codecs/parquet/RejectColumns.js"
 import { encodeRowGroup } from "../../codecs/parquet/RowGroups.js"
 import { type DataQualityError, LocalStorageError } from "../../domain/Errors.js"
+import { FileFacts } from "../../domain/FileFacts.js"
 import type { BatchStamp, RejectRow } from "../../domain/OutputRows.js"
 import { failedChecksError, type QualityCheck, qualityChecks } from "../../domain/QualityChecks.js"
+import type { StageName } from "../../domain/RunStatus.js"
 import type { WeekPaths } from "../../domain/WeekPaths.js"
-import { atomicWrite, type FileFacts, localStorageError } from "../../platform/Files.js"
+import { atomicWrite, localStorageError } from "../../platform/Files.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import { operation } from "../../services/Operation.js"
+import type { RunContext } from "../pipeline/RunContext.js"
+import { perSecond, withProgress } from "../pipeline/StageProgress.js"
+import { makeLocal, type WeekFile } from "../pipeline/WeekFiles.js"
 import type { BatchResult } from "../transform/Batch.js"
 import { batchRunner } from "../transform/BatchRunner.js"
 import { BufferPool, lineRanges } from "../transform/LineBatches.js"
-import { type RejectReason, WeekTally } from "../transform/WeekTally.js"
+import { WeekTally } from "../transform/WeekTally.js"
+import type * as Extract from "./Extract.js"
+
+export const name = "transform" satisfies StageName
+
+/** What the stage hands on: the week's counts, its reasons for rejects, and the two Parquet files. */
+export const Output = Schema.Struct({
+  /** Records in `raw.ndjson`: always `rowsValid + rowsRejected`. */
+  rowsFetched: Schema.Number,
+  rowsValid: Schema.Number,
+  rowsRejected: Schema.Number,
+  events: FileFacts,
+  /** Written on every run, with 0 rows when nothing was rejected. */
+  rejects: FileFacts,
+  /** The most frequent reasons, most frequent first (a record with several reasons counts for each). */
+  topRejectReasons: Schema.Array(Schema.Struct({ reason: Schema.String, count: Schema.Number })),
+})
+export type Output = typeof Output.Type
+
+/** What validation found, without the files: all a dry run has to show. */
+export type Validation = Omit<Output, "events" | "rejects">
+
+export const writes: ReadonlyArray<WeekFile> = ["events", "rejects"]
+
+export const rowCounts = (output: Output) => [output.rowsFetched, output.rowsValid] as const
 
 export interface TransformOptions {
-  /** Validate and report, write nothing. */
-  readonly dryRun: boolean
   /** The run's one `ingested_at` (and `rejected_at`), epoch microseconds. */
   readonly ingestedAtMicros: number
   /** Called after each row group, with the records read and rejected so far: for a progress display. */
   readonly onProgress?: (progress: { readonly rows: number; readonly rejected: number }) => void
-}
-
-export interface TransformResult {
-  /** Records in `raw.ndjson`: always `rowsValid + rowsRejected`. */
-  readonly rowsFetched: number
-  readonly rowsValid: number
-  readonly rowsRejected: number
-  /** `null` on a dry run. */
-  readonly events: FileFacts | null
-  /** Written on every run that writes, with 0 rows when nothing was rejected; `null` on a dry run. */
-  readonly rejects: FileFacts | null
-  readonly checks: ReadonlyArray<QualityCheck>
-  /** The most frequent reasons, most frequent first (a record with several reasons counts for each). */
-  readonly topRejectReasons: ReadonlyArray<RejectReason>
 }
 
 interface Sinks {
@@ -111,6 +123,14 @@ const validateWeek = (raw: string, stamp: BatchStamp, settings: ValidateSettings
     }),
   )
 
+/** The week's counts and reasons, as a tally adds them up. */
+const validationOf = (tally: WeekTally): Validation => ({
+  rowsFetched: tally.fetched,
+  rowsValid: tally.valid,
+  rowsRejected: tally.rejected,
+  topRejectReasons: tally.topReasons(TOP_REASONS),
+})
+
 /** Writes both files through temp files; rejects are renamed into place even if the checks then fail. */
 const writeWeek = (
   paths: WeekPaths,
@@ -130,25 +150,17 @@ const writeWeek = (
           }),
         ),
       )
+      yield* judge(written.tally)
       return {
-        tally: written.tally,
-        checks: yield* judge(written.tally),
+        ...validationOf(written.tally),
         events: { path: paths.events, sizeBytes: written.events.sizeBytes, sha256: written.events.sha256 },
         rejects: { path: paths.rejects, sizeBytes: written.rejects.sizeBytes, sha256: written.rejects.sha256 },
-      }
+      } satisfies Output
     }),
   )
 
-/**
- * The transform stage: validates the week's `raw.ndjson` into `events.parquet` and
- * `rejects.parquet`, then runs the dataset checks. A failed check fails the stage with
- * `DataQualityError` and leaves no `events.parquet` (the rejects stay, to see why). `dryRun`
- * validates and checks the same way and writes nothing.
- */
-export const transform = (
-  paths: WeekPaths,
-  options: TransformOptions,
-): Effect.Effect<TransformResult, LocalStorageError | DataQualityError, AppConfig | FileSystem.FileSystem> =>
+/** What validating the week needs: `raw.ndjson` there, the run's stamp, the settings and the dataset checks. */
+const prepare = (paths: WeekPaths, options: TransformOptions) =>
   Effect.gen(function* () {
     const { quality } = yield* AppConfig
     const fs = yield* FileSystem.FileSystem
@@ -160,7 +172,7 @@ export const transform = (
       })
     }
     const stamp: BatchStamp = { week: paths.week, ingestedAtMicros: options.ingestedAtMicros }
-    const settings = {
+    const settings: ValidateSettings = {
       rowGroupSize: quality.parquetRowGroupSize,
       workers: quality.transformWorkers,
       onProgress: options.onProgress,
@@ -182,21 +194,51 @@ export const transform = (
         )
         return checks
       })
-    const outcome = options.dryRun
-      ? yield* validateWeek(paths.raw, stamp, settings, null).pipe(
-          Effect.flatMap((tally) =>
-            Effect.map(judge(tally), (checks) => ({ tally, checks, events: null, rejects: null })),
-          ),
-        )
-      : yield* writeWeek(paths, stamp, settings, judge)
-    const { tally } = outcome
-    return {
-      rowsFetched: tally.fetched,
-      rowsValid: tally.valid,
-      rowsRejected: tally.rejected,
-      events: outcome.events,
-      rejects: outcome.rejects,
-      checks: outcome.checks,
-      topRejectReasons: tally.topReasons(TOP_REASONS),
-    }
-  }).pipe(operation("transform", { week_start: paths.week.start, week_end: paths.week.end, dry_run: options.dryRun }))
+    return { stamp, settings, judge }
+  })
+
+type TransformError = LocalStorageError | DataQualityError
+
+const weekAnnotations = (paths: WeekPaths, dryRun: boolean) => ({
+  week_start: paths.week.start,
+  week_end: paths.week.end,
+  dry_run: dryRun,
+})
+
+/**
+ * Validates the week's `raw.ndjson` into `events.parquet` and `rejects.parquet`, then runs the
+ * dataset checks. A failed check fails the stage with `DataQualityError` and leaves no
+ * `events.parquet` (the rejects stay, to see why).
+ */
+export const transform = (
+  paths: WeekPaths,
+  options: TransformOptions,
+): Effect.Effect<Output, TransformError, AppConfig | FileSystem.FileSystem> =>
+  Effect.flatMap(prepare(paths, options), ({ stamp, settings, judge }) =>
+    writeWeek(paths, stamp, settings, judge),
+  ).pipe(Effect.annotateLogs(weekAnnotations(paths, false)))
+
+/** A dry run's transform: validates and checks the week the same way, and writes nothing. */
+export const validate = (
+  paths: WeekPaths,
+  options: TransformOptions,
+): Effect.Effect<Validation, TransformError, AppConfig | FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const { stamp, settings, judge } = yield* prepare(paths, options)
+    const tally = yield* validateWeek(paths.raw, stamp, settings, null)
+    yield* judge(tally)
+    return validationOf(tally)
+  }).pipe(Effect.annotateLogs(weekAnnotations(paths, true)))
+
+/** The stage in a run: the raw file the extract handed over, validated into the week's Parquet files. */
+export const run = (ctx: RunContext, input: Extract.Output) =>
+  Effect.gen(function* () {
+    yield* makeLocal(ctx, "raw", input.raw)
+    const ingestedAtMicros = (yield* Clock.currentTimeMillis) * 1000
+    const seen = { rows: 0, rejected: 0 }
+    const progress = (s: number) =>
+      `${seen.rows.toLocaleString("en-US")} records, ${seen.rejected} rejected (${perSecond(seen.rows, s)})`
+    return yield* transform(ctx.paths, { ingestedAtMicros, onProgress: (p) => Object.assign(seen, p) }).pipe(
+      withProgress(name, progress),
+    )
+  })

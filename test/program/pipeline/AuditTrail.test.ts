@@ -9,13 +9,14 @@ import { encodePendingLine, newPendingEntry } from "../../../src/domain/PendingU
 import { statePaths } from "../../../src/domain/WeekPaths.js"
 import { makeStateStoreFs } from "../../../src/layers/state/StateStoreFs.js"
 import {
-  advanceCheckpoint,
   recordRunFinish,
   recordRunStart,
   recordStageFinish,
   recordStageStart,
+  replayWrite,
 } from "../../../src/program/pipeline/AuditTrail.js"
-import { POISON_AFTER_ATTEMPTS, replayPendingUpdates } from "../../../src/program/pipeline/PendingReplay.js"
+import { advanceCheckpoint } from "../../../src/program/pipeline/Checkpoint.js"
+import { POISON_AFTER_ATTEMPTS, replayPendingUpdates } from "../../../src/program/pipeline/PendingQueue.js"
 import { StateStore } from "../../../src/services/StateStore.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { flakyWarehouse, type Outage } from "../../support/FlakyWarehouse.js"
@@ -23,6 +24,9 @@ import { captureLogs } from "../../support/logs.js"
 import { tempDir, WEEK, week } from "../../support/warehouse.js"
 
 const NEXT = week("2019-12-08", "2019-12-14")
+
+/** What a run does first: the queue replayed, each write by its owner. */
+const replay = replayPendingUpdates(replayWrite)
 
 const start = (runId: string): RunStart => ({
   runId,
@@ -124,14 +128,14 @@ describe("best-effort audit trail and replay of failed warehouse writes", () => 
         })
 
         yield* Ref.set(failing, new Set())
-        assert.deepStrictEqual(yield* replayPendingUpdates, { replayed: 3, kept: 0, poison: 0 })
+        assert.deepStrictEqual(yield* replay, { replayed: 3, kept: 0, poison: 0 })
         assert.strictEqual(queueText(), "")
         assert.deepStrictEqual(yield* runRow("run-1"), [{ status: "SUCCESS", correlation_id: "corr-run-1" }])
         const checkpoint = yield* (yield* Warehouse).readCheckpoint
         assert.deepStrictEqual(checkpoint._tag === "Some" ? checkpoint.value.next : undefined, NEXT)
         assert.isTrue(JSON.parse(readFileSync(`${stateDir}/extractor_state.json`, "utf8")).warehouse_synced)
         // Nothing left: a second replay has nothing to do.
-        assert.deepStrictEqual(yield* replayPendingUpdates, { replayed: 0, kept: 0, poison: 0 })
+        assert.deepStrictEqual(yield* replay, { replayed: 0, kept: 0, poison: 0 })
       }),
     ),
   )
@@ -148,7 +152,7 @@ describe("best-effort audit trail and replay of failed warehouse writes", () => 
           queued(queueText()).map((e) => e.update._tag),
           ["StartRun", "FinishRun"],
         )
-        assert.deepStrictEqual(yield* replayPendingUpdates, { replayed: 2, kept: 0, poison: 0 })
+        assert.deepStrictEqual(yield* replay, { replayed: 2, kept: 0, poison: 0 })
         assert.deepStrictEqual(yield* runRow("run-2"), [{ status: "SUCCESS", correlation_id: "corr-run-2" }])
       }),
     ),
@@ -172,7 +176,7 @@ describe("best-effort audit trail and replay of failed warehouse writes", () => 
             "",
           ].join("\n"),
         )
-        assert.deepStrictEqual(yield* replayPendingUpdates, { replayed: 2, kept: 3, poison: 2 })
+        assert.deepStrictEqual(yield* replay, { replayed: 2, kept: 3, poison: 2 })
         assert.deepStrictEqual(yield* runRow("run-3"), [{ status: "RUNNING", correlation_id: "corr-run-3" }])
         const kept = queueText()
           .split("\n")
@@ -187,8 +191,8 @@ describe("best-effort audit trail and replay of failed warehouse writes", () => 
           [1, 3],
         )
         // A write that keeps failing becomes poison too, and stays.
-        for (let i = 1; i < POISON_AFTER_ATTEMPTS; i++) yield* replayPendingUpdates
-        const last = yield* replayPendingUpdates
+        for (let i = 1; i < POISON_AFTER_ATTEMPTS; i++) yield* replay
+        const last = yield* replay
         assert.deepStrictEqual(last, { replayed: 0, kept: 3, poison: 3 })
         assert.deepInclude(JSON.parse(queueText().split("\n")[2] ?? "{}"), { attempts: POISON_AFTER_ATTEMPTS + 1 })
       }),

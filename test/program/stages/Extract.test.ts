@@ -62,8 +62,8 @@ describe("extract against the emulator", () => {
           assert.strictEqual(file, expected(data), `${envelope} ${withTotal}`)
           assert.strictEqual(result.rowsFetched, 2_500)
           assert.strictEqual(result.pages, 3)
-          assert.strictEqual(result.sizeBytes, Buffer.byteLength(file))
-          assert.strictEqual(result.sha256, createHash("sha256").update(file).digest("hex"))
+          assert.strictEqual(result.raw.sizeBytes, Buffer.byteLength(file))
+          assert.strictEqual(result.raw.sha256, createHash("sha256").update(file).digest("hex"))
         }
       }
     }),
@@ -150,7 +150,7 @@ describe("extract against the emulator", () => {
       )
       const flaky = yield* extractFrom({ data, withTotal: true, faults }, settings)
       assert.strictEqual(flaky.file, clean.file)
-      assert.strictEqual(flaky.result.sha256, clean.result.sha256)
+      assert.strictEqual(flaky.result.raw.sha256, clean.result.raw.sha256)
       assert.strictEqual(flaky.result.rowsFetched, 15_000)
       const injected = flaky.api.requests().filter((r) => r.fault !== "ok").length
       assert.isAbove(injected, 3, "faults were injected")
@@ -257,7 +257,7 @@ describe("extract with the test layer", () => {
     Effect.gen(function* () {
       const paths = pathsIn(tempDir())
       const result = yield* extract(paths).pipe(Effect.provide(withPages([])))
-      assert.deepStrictEqual([result.rowsFetched, result.pages, result.sizeBytes], [0, 1, 0])
+      assert.deepStrictEqual([result.rowsFetched, result.pages, result.raw.sizeBytes], [0, 1, 0])
       assert.strictEqual(readFileSync(paths.raw, "utf8"), "")
     }),
   )

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Ref, TestClock } from "effect"
-import { weekFromCheckpoint } from "../../../src/program/pipeline/CheckpointWeek.js"
+import { weekFromCheckpoint } from "../../../src/program/pipeline/Checkpoint.js"
 import { AppConfig } from "../../../src/services/AppConfig.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { flakyWarehouse } from "../../support/FlakyWarehouse.js"
@@ -31,14 +31,14 @@ const withWarehouse = <A, E>(
 describe("the week --use-checkpoint runs", () => {
   it.effect("is the configured week while the warehouse has no checkpoint", () =>
     Effect.gen(function* () {
-      const { result } = yield* withWarehouse(weekFromCheckpoint, { settings: configured })
+      const { result } = yield* withWarehouse(weekFromCheckpoint(), { settings: configured })
       assert.deepStrictEqual(result._tag === "Right" ? result.right : result.left, week("2019-11-17", "2019-11-23"))
     }),
   )
 
   it.effect("names WEEK_START when there is neither a checkpoint nor a configured week", () =>
     Effect.gen(function* () {
-      const { result } = yield* withWarehouse(weekFromCheckpoint)
+      const { result } = yield* withWarehouse(weekFromCheckpoint())
       assert.strictEqual(result._tag === "Left" ? result.left._tag : undefined, "ConfigurationError")
       assert.strictEqual(result._tag === "Left" ? result.left.details.setting : undefined, "WEEK_START")
     }),
@@ -53,7 +53,7 @@ describe("the week --use-checkpoint runs", () => {
             yield* TestClock.setTime(advancedAt)
             yield* (yield* Warehouse).advanceCheckpoint(WEEK)
             yield* TestClock.setTime(advancedAt + ageDays * 86_400_000)
-            return yield* weekFromCheckpoint
+            return yield* weekFromCheckpoint()
           }),
           { settings: configured },
         )
@@ -76,13 +76,13 @@ describe("the week --use-checkpoint runs", () => {
 
   it.effect("stops with a CheckpointError when the checkpoint cannot be read, or makes no sense", () =>
     Effect.gen(function* () {
-      const down = yield* withWarehouse(weekFromCheckpoint, { settings: configured, down: true })
+      const down = yield* withWarehouse(weekFromCheckpoint(), { settings: configured, down: true })
       assert.strictEqual(down.result._tag === "Left" ? down.result.left._tag : undefined, "CheckpointError")
       const corrupt = yield* withWarehouse(
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
           yield* sql`INSERT INTO pipeline_checkpoint VALUES (1, '2019-12-14', '2019-12-08', '2019-12-08T07:00:00Z')`
-          return yield* weekFromCheckpoint
+          return yield* weekFromCheckpoint()
         }),
         { settings: configured },
       )

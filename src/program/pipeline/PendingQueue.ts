@@ -1,8 +1,47 @@
-import { Effect } from "effect"
-import { decodePendingLine, encodePendingLine, type PendingUpdate } from "../../domain/PendingUpdate.js"
+import { Clock, Effect } from "effect"
+import {
+  decodePendingLine,
+  encodePendingLine,
+  newPendingEntry,
+  type PendingUpdate,
+} from "../../domain/PendingUpdate.js"
 import { StateStore } from "../../services/StateStore.js"
-import { Warehouse } from "../../services/Warehouse.js"
-import { describeUpdate, mirrorCheckpoint } from "./AuditTrail.js"
+import type { Warehouse } from "../../services/Warehouse.js"
+
+/**
+ * `pending_db_updates.jsonl`: the warehouse writes a run could not make (its start, its end, the
+ * checkpoint's move), queued to be replayed at the start of the next run.
+ */
+
+export const describeUpdate = (update: PendingUpdate): string => {
+  switch (update._tag) {
+    case "AdvanceCheckpoint":
+      return `the checkpoint after week ${update.completed}`
+    case "StartRun":
+      return `the start of run ${update.run.runId}`
+    case "FinishRun":
+      return `the end of run ${update.run.runId}`
+  }
+}
+
+/** Appends the write to the replay queue; if even that fails, the log line carries the whole write. */
+export const queueUpdate = (update: PendingUpdate, lastError: string) =>
+  Effect.gen(function* () {
+    const store = yield* StateStore
+    const now = yield* Clock.currentTimeMillis
+    const line = encodePendingLine({ ...newPendingEntry(update, new Date(now)), lastError })
+    yield* store.appendPending(line).pipe(
+      Effect.zipRight(
+        Effect.logWarning(`could not write ${describeUpdate(update)} to the warehouse; queued for the next run`),
+      ),
+      Effect.catchAll((error) =>
+        Effect.logError(
+          `could not write ${describeUpdate(update)} to the warehouse, nor queue it: replay the pending_update by hand`,
+        ).pipe(Effect.annotateLogs({ pending_update: line, queue_error: error.message })),
+      ),
+      Effect.annotateLogs({ warehouse_error: lastError }),
+    )
+  })
 
 /** A line that failed this many replays is reported as poison at every run until someone looks. */
 export const POISON_AFTER_ATTEMPTS = 5
@@ -16,25 +55,14 @@ export interface ReplaySummary {
   readonly poison: number
 }
 
-const apply = (update: PendingUpdate) =>
-  Effect.flatMap(Warehouse, (warehouse) => {
-    switch (update._tag) {
-      case "AdvanceCheckpoint":
-        return warehouse
-          .advanceCheckpoint(update.completed)
-          .pipe(
-            Effect.tap((next) =>
-              next.start === update.completed.next.start ? mirrorCheckpoint(update.completed, next, true) : Effect.void,
-            ),
-          )
-      case "StartRun":
-        return warehouse.startRun(update.run)
-      case "FinishRun":
-        return warehouse.finishRun(update.run)
-    }
-  })
+/** Makes one queued write again; each kind is made by the module that owns it. */
+export type ApplyUpdate = (
+  update: PendingUpdate,
+) => Effect.Effect<unknown, { readonly message: string }, Warehouse | StateStore>
 
 const preview = (line: string) => (line.length > 200 ? `${line.slice(0, 200)}…` : line)
+
+const nothing: ReplaySummary = { replayed: 0, kept: 0, poison: 0 }
 
 /**
  * Replays the queue of failed warehouse writes, in order, before a run does anything else.
@@ -45,11 +73,11 @@ const preview = (line: string) => (line.length > 200 ? `${line.slice(0, 200)}…
  * stops the lines after it. Replay itself never fails the run: every write is idempotent, so a
  * queue that could not be rewritten is simply replayed again next time.
  */
-export const replayPendingUpdates: Effect.Effect<ReplaySummary, never, Warehouse | StateStore> = Effect.gen(
-  function* () {
+export const replayPendingUpdates = Effect.fn("PendingQueue.replay")(
+  function* (apply: ApplyUpdate) {
     const store = yield* StateStore
     const lines = yield* store.readPending
-    if (lines.length === 0) return { replayed: 0, kept: 0, poison: 0 }
+    if (lines.length === 0) return nothing
     const keep: Array<string> = []
     let replayed = 0
     let poison = 0
@@ -85,12 +113,10 @@ export const replayPendingUpdates: Effect.Effect<ReplaySummary, never, Warehouse
     yield* Effect.logInfo("pending warehouse updates replayed").pipe(Effect.annotateLogs(summary))
     return summary
   },
-).pipe(
   Effect.catchTag("LocalStorageError", (error) =>
     Effect.logError("could not read or rewrite the pending warehouse updates; they stay for the next run").pipe(
       Effect.annotateLogs({ error_message: error.message }),
-      Effect.as({ replayed: 0, kept: 0, poison: 0 }),
+      Effect.as(nothing),
     ),
   ),
-  Effect.withSpan("PendingReplay.replay"),
 )
