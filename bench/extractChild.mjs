@@ -59,7 +59,7 @@ const measure = Effect.scoped(
       eventsPerSecond: events / seconds,
       startRssMb,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      sha256: result.sha256,
+      sha256: result.raw.sha256,
     }
   }),
 ).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))

@@ -119,6 +119,17 @@ describe("pipeline, full run (test layers)", () => {
         const checkpoint = yield* h.query("SELECT * FROM pipeline_checkpoint")
         assert.deepStrictEqual(checkpoint, [])
         assert.isFalse(existsSync(`${h.dir}/main/data/raw_events/${partition}/_SUCCESS.json`))
+        // A full run hands each stage's output to the next in memory: no sidecar, here or in the lake.
+        const local = readdirSync(`${h.dir}/main/data/raw_events/${partition}`)
+        assert.deepStrictEqual(
+          local.filter((name) => name.startsWith("_stage_")),
+          [],
+        )
+        const lake = (yield* h.lake.list("reverse_etl")).map((e) => e.path)
+        assert.deepStrictEqual(
+          lake.filter((path) => /\/(_stage_[^/]*|raw\.ndjson)$/.test(path)),
+          [],
+        )
         assert.strictEqual(h.org.records.size, 0, "nothing reaches Salesforce")
         const stages = yield* h.query<{ stage: string; status: string }>("SELECT stage, status FROM pipeline_stage")
         assert.deepStrictEqual(
