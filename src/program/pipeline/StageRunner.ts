@@ -67,7 +67,7 @@ export const runStage = <A, I, In, E, R, EIn, RIn>(
     const done = Effect.gen(function* () {
       const output = yield* timed(stage.name)(Effect.flatMap(input, (given) => stage.run(ctx, given)))
       const finishedAt = yield* Clock.currentTimeMillis
-      if (ctx.options.stage !== "full") yield* handOver(ctx, stage, stage.writes, output, finishedAt - startedAt)
+      if (ctx.options.stage !== "full") yield* handOver(ctx, stage, output, finishedAt - startedAt)
       return { output, finishedAt }
     })
     const { output, finishedAt } = yield* done.pipe(

@@ -118,14 +118,13 @@ export interface Sidecar<A> {
  */
 export const handOver = <A, I>(
   ctx: RunContext,
-  stage: HandedOver<A, I>,
-  files: ReadonlyArray<WeekFile>,
+  stage: HandedOver<A, I> & { readonly writes: ReadonlyArray<WeekFile> },
   output: A,
   durationMs: number,
 ) =>
   Effect.gen(function* () {
     const toLake = handsOverThroughLake(ctx)
-    for (const file of files) if (toLake) yield* put(placeOf(ctx.paths, file))
+    if (toLake) for (const file of stage.writes) yield* put(placeOf(ctx.paths, file))
     const encoded = yield* Schema.encode(stage.Output)(output).pipe(Effect.orDie)
     const sidecar = sidecarOf(ctx, stage.name)
     const body: StageSidecar = {
