@@ -5,9 +5,9 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Either, Layer, LogLevel } from "effect"
 import { parseWeek, type Week } from "../../src/domain/Week.js"
 import { type WeekPaths, weekPaths } from "../../src/domain/WeekPaths.js"
+import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
 import { loggingLayer } from "../../src/program/cli/Logging.js"
 import { type TransformOptions, transform } from "../../src/program/stages/Transform.js"
-import { AppConfig } from "../../src/services/AppConfig.js"
 
 export const WEEK: Week = Either.getOrThrow(parseWeek("2019-11-01", "2019-11-07"))
 export const WEEK_START_MS = Date.UTC(2019, 10, 1)
@@ -50,7 +50,7 @@ export const runTransform = (
     Effect.provide(
       Layer.mergeAll(
         NodeFileSystem.layer,
-        AppConfig.fromMap({ TRANSFORM_WORKERS: "0", ...settings }),
+        AppConfigProvider.layerFromMap({ TRANSFORM_WORKERS: "0", ...settings }),
         loggingLayer({ format: "json", level: LogLevel.Info, write }),
       ),
     ),

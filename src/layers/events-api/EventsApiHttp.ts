@@ -10,16 +10,18 @@ import {
 } from "../../domain/Errors.js"
 import type { Week } from "../../domain/Week.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import { EventsApi, type EventsPage, type PageOptions } from "../../services/EventsApi.js"
-import { type ApiFailure, apiRetrySchedule, parseRetryAfter, type RetryTiming } from "./EventsApiRetry.js"
+import {
+  type ApiFailure,
+  apiRetry,
+  EventsApi,
+  type EventsPage,
+  type PageOptions,
+  type RetryTiming,
+} from "../../services/EventsApi.js"
 import { scanEventsBody } from "./EventsPageBody.js"
 import { makeRateGate } from "./RateGate.js"
+import { parseRetryAfter } from "./RetryAfter.js"
 
-/**
- * The events API over @effect/platform's HttpClient: `X-API-KEY` on every request, one request
- * start per API_RATE_LIMIT_DELAY across every fiber (retries included), API_TIMEOUT_SECONDS per
- * attempt (headers and body), transient failures retried by `apiRetrySchedule`.
- */
 export interface EventsApiHttpOptions {
   /** Retry waits; the production 2 s / 30 s unless a caller (a real-time test) shortens them. */
   readonly retry?: RetryTiming
@@ -80,7 +82,7 @@ const failedStatus = (response: HttpClientResponse.HttpClientResponse, url: stri
     })
   })
 
-export const makeEventsApiHttp = (options: EventsApiHttpOptions = {}) =>
+const make = (options: EventsApiHttpOptions) =>
   Effect.gen(function* () {
     const { api } = yield* AppConfig
     const baseUrl = yield* required(api.baseUrl, "API_BASE_URL")
@@ -108,7 +110,7 @@ export const makeEventsApiHttp = (options: EventsApiHttpOptions = {}) =>
             ),
           )
         : Effect.void
-    const retry = apiRetrySchedule(api.maxRetries, options.retry).pipe(Schedule.onDecision(logRetry))
+    const retry = apiRetry(api.maxRetries, options.retry).pipe(Schedule.onDecision(logRetry))
 
     /** One attempt: wait for a slot, then send and read within the timeout, errors mapped to ours. */
     const attempt = <A>(
@@ -186,31 +188,41 @@ export const makeEventsApiHttp = (options: EventsApiHttpOptions = {}) =>
         },
       )
 
-    const page = (week: Week, page: number, pageOptions: PageOptions = {}) => {
+    const page = Effect.fn("EventsApi.page")(function* (week: Week, page: number, pageOptions: PageOptions = {}) {
+      yield* Effect.annotateCurrentSpan("page", page)
       const query = new URLSearchParams({
         start_date: week.start,
         end_date: week.end,
         page: String(page),
         page_size: String(pageOptions.pageSize ?? api.pageSize),
       })
-      return attempt(`/datasets/ecom_events?${query}`, page, readPage(week, page)).pipe(
-        Effect.retry(retry),
-        Effect.withSpan("EventsApi.page", { attributes: { page } }),
-      )
-    }
+      return yield* attempt(`/datasets/ecom_events?${query}`, page, readPage(week, page)).pipe(Effect.retry(retry))
+    })
 
-    const health = attempt("/health", undefined, (response) => Effect.ignore(response.text)).pipe(
-      Effect.catchTag("AuthenticationError", (error) =>
-        Effect.fail(new ApiResponseError({ message: error.message, details: error.details })),
+    const health = Effect.fn("EventsApi.health")(() =>
+      attempt("/health", undefined, (response) => Effect.ignore(response.text)).pipe(
+        Effect.catchTag("AuthenticationError", (error) =>
+          Effect.fail(new ApiResponseError({ message: error.message, details: error.details })),
+        ),
       ),
-      Effect.withSpan("EventsApi.health"),
     )
 
-    return EventsApi.of({ pageSize: api.pageSize, page, health })
+    return EventsApi.of({ pageSize: api.pageSize, page, health: health() })
   })
 
-export const EventsApiHttp = {
-  /** Needs an HttpClient (NodeHttpClient at the entry point); fails naming API_BASE_URL or API_KEY when unset. */
-  layer: Layer.effect(EventsApi, makeEventsApiHttp()),
-  layerWith: (options: EventsApiHttpOptions) => Layer.effect(EventsApi, makeEventsApiHttp(options)),
-}
+/**
+ * The events API over @effect/platform's HttpClient: `X-API-KEY` on every request, one request
+ * start per API_RATE_LIMIT_DELAY across every fiber (retries included), API_TIMEOUT_SECONDS per
+ * attempt (headers and body), transient failures retried on `apiRetry`. Needs an HttpClient
+ * (NodeHttpClient at the entry point); fails naming API_BASE_URL or API_KEY when unset.
+ */
+export const layer: Layer.Layer<EventsApi, ConfigurationError, AppConfig | HttpClient.HttpClient> = Layer.effect(
+  EventsApi,
+  make({}),
+)
+
+/** The same with other retry waits, for tests that run in real time. */
+export const layerWith = (
+  options: EventsApiHttpOptions,
+): Layer.Layer<EventsApi, ConfigurationError, AppConfig | HttpClient.HttpClient> =>
+  Layer.effect(EventsApi, make(options))

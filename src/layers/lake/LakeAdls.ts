@@ -9,20 +9,11 @@ import type { ConfigurationError } from "../../domain/Errors.js"
 import { AzureStorageError, LocalStorageError } from "../../domain/Errors.js"
 import { atomicWrite, type FileFacts, fileFacts, localStorageError } from "../../platform/Files.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import type { LakeError, LakeObject } from "../../services/Lake.js"
-import {
-  isStagingPath,
-  isTransientLakeError,
-  Lake,
-  lakePath,
-  lakePrefix,
-  lakeRetry,
-  logSkipped,
-  logWritten,
-  stagingPath,
-} from "../../services/Lake.js"
-import { type AdlsConnection, connectAdls } from "./LakeAdlsClient.js"
-import { toLakeError } from "./LakeAdlsErrors.js"
+import { isTransientLakeError, Lake, type LakeError, type LakeObject, lakeRetry } from "../../services/Lake.js"
+import { type AdlsConnection, connectAdls, contentType, moveDestination } from "./LakeAdlsClient.js"
+import { mismatch, toLakeError } from "./LakeAdlsErrors.js"
+import { isStagingPath, lakePath, lakePrefix, stagingPath } from "./LakePaths.js"
+import { logSkipped, logWritten } from "./LakePutLog.js"
 
 export interface LakeAdlsOptions {
   /** The SDK's own per-request retries (default: 4 tries). Tests that inject failures use `{ maxTries: 1 }`. */
@@ -36,45 +27,6 @@ export interface LakeAdlsOptions {
 
 const MiB = 1024 * 1024
 const SHA256_KEY = "sha256"
-
-const CONTENT_TYPES: Record<string, string> = {
-  parquet: "application/vnd.apache.parquet",
-  json: "application/json",
-  ndjson: "application/x-ndjson",
-  jsonl: "application/x-ndjson",
-  csv: "text/csv",
-}
-
-const contentType = (path: string) =>
-  CONTENT_TYPES[path.slice(path.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream"
-
-const mismatch = (
-  operation: string,
-  path: string,
-  expected: FileFacts,
-  actual: { sizeBytes: number; sha256?: string | undefined },
-) =>
-  new AzureStorageError({
-    message: `ADLS ${operation} of ${path}: the stored object does not match (size ${actual.sizeBytes} vs ${expected.sizeBytes}, sha256 ${actual.sha256 ?? "missing"} vs ${expected.sha256})`,
-    details: {
-      operation,
-      path,
-      expectedSizeBytes: expected.sizeBytes,
-      actualSizeBytes: actual.sizeBytes,
-      expectedSha256: expected.sha256,
-      actualSha256: actual.sha256 ?? null,
-      transient: false,
-    },
-  })
-
-/**
- * A lake path as the SDK's `move` takes its destination: as a URL path, not a name. Given the
- * name as it is, `move` cuts it at a `?`, passes `%2f` on for the service to decode into a `/`,
- * and lets the URL parser fold a `%2e%2e` segment away, which moved the file out of its
- * directory, even into another container. Each segment encoded, the service decodes the very
- * name `getFileClient(path)` wrote.
- */
-const moveDestination = (path: string): string => path.split("/").map(encodeURIComponent).join("/")
 
 const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
   Effect.gen(function* () {
@@ -128,7 +80,7 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
         ),
       )
 
-    const stat = Effect.fn("LakeAdls.stat")(function* (path: string) {
+    const stat = Effect.fn("Lake.stat")(function* (path: string) {
       const p = yield* lakePath(path)
       const found = yield* withRetry(head(p, fileSystem.getFileClient(p)))
       return Option.map(
@@ -137,7 +89,6 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
       )
     })
 
-    /** One attempt: upload under a hidden name, check what the service holds, rename into place. */
     /** Size and modification time: the SDK reads the file itself, so a change while it does must be caught. */
     const localVersion = (file: string) =>
       fs.stat(file).pipe(
@@ -145,6 +96,7 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
         Effect.mapError(localStorageError("stat", file)),
       )
 
+    /** One attempt: upload under a hidden name, check what the service holds, rename into place. */
     const upload = (localFile: string, path: string, facts: FileFacts, version: string) => {
       const staging = stagingPath(path, randomUUID().slice(0, 8))
       const file = fileSystem.getFileClient(staging)
@@ -187,7 +139,7 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
       )
     }
 
-    const put = Effect.fn("LakeAdls.put")(function* (localFile: string, path: string) {
+    const put = Effect.fn("Lake.put")(function* (localFile: string, path: string) {
       const p = yield* lakePath(path)
       const version = yield* localVersion(localFile)
       const facts = { ...(yield* local(fileFacts(localFile))), path: p }
@@ -226,7 +178,7 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
         return { sizeBytes, sha256: hash.digest("hex") }
       })
 
-    const get = Effect.fn("LakeAdls.get")(function* (path: string, localFile: string) {
+    const get = Effect.fn("Lake.get")(function* (path: string, localFile: string) {
       const p = yield* lakePath(path)
       const facts = yield* withRetry(
         Effect.gen(function* () {
@@ -258,7 +210,7 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
       return { path: localFile, ...facts }
     })
 
-    const list = Effect.fn("LakeAdls.list")(function* (prefix: string) {
+    const list = Effect.fn("Lake.list")(function* (prefix: string) {
       const dir = yield* lakePrefix(prefix)
       const entries = yield* withRetry(
         sdk("list", dir, async () => {
@@ -278,40 +230,37 @@ const make = (connection: AdlsConnection, options: LakeAdlsOptions) =>
       return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     })
 
-    const remove = Effect.fn("LakeAdls.remove")(function* (path: string) {
+    const remove = Effect.fn("Lake.remove")(function* (path: string) {
       const p = yield* lakePath(path)
       yield* withRetry(
         sdk("delete", p, (abortSignal) => fileSystem.getFileClient(p).deleteIfExists(false, { abortSignal })),
       )
     })
 
-    return Lake.of({
-      location,
-      put,
-      exists: (path) => Effect.map(stat(path), Option.isSome),
-      stat,
-      get,
-      remove,
-      list,
-    })
+    const exists = Effect.fn("Lake.exists")((path: string) => Effect.map(stat(path), Option.isSome))
+
+    return Lake.of({ location, put, exists, stat, get, remove, list })
   })
+
+const build = (options: LakeAdlsOptions): Layer.Layer<Lake, ConfigurationError, AppConfig | FileSystem.FileSystem> =>
+  Layer.effect(
+    Lake,
+    Effect.gen(function* () {
+      const { lake } = yield* AppConfig
+      const connection = yield* connectAdls(lake, options.retryOptions ? { retryOptions: options.retryOptions } : {})
+      yield* Effect.logDebug("ADLS lake configured").pipe(
+        Effect.annotateLogs({ lake: connection.location, credential: connection.credential }),
+      )
+      return yield* make(connection, options)
+    }),
+  )
 
 /**
  * ADLS Gen2 as the lake, through @azure/storage-file-datalake. Settings: STORAGE_ACCOUNT,
  * CONTAINER (created on the first put when missing), ADLS_ENDPOINT, and a credential (see
  * `connectAdls`).
  */
-export const LakeAdls = {
-  layer: (options: LakeAdlsOptions = {}): Layer.Layer<Lake, ConfigurationError, AppConfig | FileSystem.FileSystem> =>
-    Layer.effect(
-      Lake,
-      Effect.gen(function* () {
-        const { lake } = yield* AppConfig
-        const connection = yield* connectAdls(lake, options.retryOptions ? { retryOptions: options.retryOptions } : {})
-        yield* Effect.logDebug("ADLS lake configured").pipe(
-          Effect.annotateLogs({ lake: connection.location, credential: connection.credential }),
-        )
-        return yield* make(connection, options)
-      }),
-    ),
-}
+export const layer = build({})
+
+/** The same with other SDK and whole-operation retries, or another upload chunking. */
+export const layerWith = build

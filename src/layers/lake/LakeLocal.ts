@@ -6,8 +6,9 @@ import { LocalStorageError } from "../../domain/Errors.js"
 import { joinPath } from "../../domain/LakePath.js"
 import { atomicWrite, type FileFacts, fileFacts, localStorageError, writeFileAtomic } from "../../platform/Files.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import type { LakeEntry, LakeObject } from "../../services/Lake.js"
-import { isStagingPath, Lake, lakePath, lakePrefix, logSkipped, logWritten } from "../../services/Lake.js"
+import { Lake, type LakeEntry, type LakeObject } from "../../services/Lake.js"
+import { isStagingPath, lakePath, lakePrefix } from "./LakePaths.js"
+import { logSkipped, logWritten } from "./LakePutLog.js"
 
 /** Where each file's SHA-256 is kept, under the lake's root; hidden, so query engines skip it. */
 const META_DIR = ".lake-meta"
@@ -65,7 +66,7 @@ const make = (root: string) =>
             ),
       )
 
-    const stat = Effect.fn("LakeLocal.stat")(function* (path: string) {
+    const stat = Effect.fn("Lake.stat")(function* (path: string) {
       const p = yield* lakePath(path)
       const found = yield* info(fileOf(p))
       if (Option.isNone(found) || found.value.type !== "File") return Option.none<LakeObject>()
@@ -81,7 +82,7 @@ const make = (root: string) =>
       return Option.some<LakeObject>({ path: p, sizeBytes, sha256: Option.some(sha256) })
     })
 
-    const put = Effect.fn("LakeLocal.put")(function* (localFile: string, path: string) {
+    const put = Effect.fn("Lake.put")(function* (localFile: string, path: string) {
       const p = yield* lakePath(path)
       const facts: FileFacts = { ...(yield* local(fileFacts(localFile))), path: p }
       const existing = yield* stat(p)
@@ -106,7 +107,7 @@ const make = (root: string) =>
       return facts
     })
 
-    const get = Effect.fn("LakeLocal.get")(function* (path: string, localFile: string) {
+    const get = Effect.fn("Lake.get")(function* (path: string, localFile: string) {
       const p = yield* lakePath(path)
       const found = yield* stat(p)
       if (Option.isNone(found)) {
@@ -122,7 +123,7 @@ const make = (root: string) =>
       return { path: localFile, ...copied }
     })
 
-    const list = Effect.fn("LakeLocal.list")(function* (prefix: string) {
+    const list = Effect.fn("Lake.list")(function* (prefix: string) {
       const dir = yield* lakePrefix(prefix)
       const base = dir === "" ? root : fileOf(dir)
       const found = yield* info(base)
@@ -141,14 +142,16 @@ const make = (root: string) =>
       return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     })
 
-    const remove = Effect.fn("LakeLocal.remove")(function* (path: string) {
+    const remove = Effect.fn("Lake.remove")(function* (path: string) {
       const p = yield* lakePath(path)
       for (const file of [fileOf(p), metaOf(p)]) {
         yield* fs.remove(file, { force: true }).pipe(Effect.mapError(localStorageError("remove", file)))
       }
     })
 
-    return Lake.of({ location, put, exists: (path) => Effect.map(stat(path), Option.isSome), stat, get, remove, list })
+    const exists = Effect.fn("Lake.exists")((path: string) => Effect.map(stat(path), Option.isSome))
+
+    return Lake.of({ location, put, exists, stat, get, remove, list })
   })
 
 /**
@@ -156,10 +159,10 @@ const make = (root: string) =>
  * atomically, each file's SHA-256 recorded under `{dir}/.lake-meta/` (recomputed when the file
  * was changed by hand).
  */
-export const LakeLocal = {
-  at: (dir: string): Layer.Layer<Lake, never, FileSystem.FileSystem> => Layer.effect(Lake, make(dir)),
-  layer: Layer.effect(
-    Lake,
-    Effect.flatMap(AppConfig, (settings) => make(settings.lake.localDir)),
-  ) satisfies Layer.Layer<Lake, never, AppConfig | FileSystem.FileSystem>,
-}
+export const layer: Layer.Layer<Lake, never, AppConfig | FileSystem.FileSystem> = Layer.effect(
+  Lake,
+  Effect.flatMap(AppConfig, (settings) => make(settings.lake.localDir)),
+)
+
+/** The same at `dir`, whatever the settings say. */
+export const layerAt = (dir: string): Layer.Layer<Lake, never, FileSystem.FileSystem> => Layer.effect(Lake, make(dir))

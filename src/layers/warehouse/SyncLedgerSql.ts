@@ -1,7 +1,8 @@
 import type { SqlClient } from "@effect/sql"
-import { Array as Arr, Effect, Layer } from "effect"
+import { Array as Arr, Clock, Effect, Layer } from "effect"
 import type { CollectedJob, JobRow, LedgerJob, LedgerJobState, NewJob } from "../../services/SyncLedger.js"
 import { SyncLedger } from "../../services/SyncLedger.js"
+import { warehouseRetry } from "../../services/Warehouse.js"
 import { PARAMETER_BUDGET } from "./WarehouseLoad.js"
 import { makeSqlContext } from "./WarehouseSqlContext.js"
 import { mapSqlErrors } from "./WarehouseSqlErrors.js"
@@ -11,8 +12,8 @@ import { isoDateOf } from "./WarehouseSqlTypes.js"
 const batches = <A>(rows: ReadonlyArray<A>, columns: number): Array<Array<A>> =>
   Arr.chunksOf(rows, Math.floor(PARAMETER_BUDGET.mssql / columns))
 
-/** `YYYY-MM-DD HH:MM:SS.mmm` UTC: SQLite keeps it as sortable text, SQL Server reads it as DATETIME2. */
-const timestamp = (date: Date) => date.toISOString().replace("T", " ").slice(0, 23)
+/** Now as `YYYY-MM-DD HH:MM:SS.mmm` UTC: SQLite keeps it as sortable text, SQL Server reads it as DATETIME2. */
+const timestamp = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString().replace("T", " ").slice(0, 23))
 const readDate = (value: unknown): Date =>
   value instanceof Date ? value : new Date(`${String(value).replace(" ", "T")}${String(value).length > 10 ? "Z" : ""}`)
 const readIsoDate = (value: unknown): string => isoDateOf(value) ?? String(value).slice(0, 10)
@@ -29,7 +30,11 @@ interface JobRecord {
   readonly updated_at: unknown
 }
 
-export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> = Layer.effect(
+/**
+ * The ledger in the warehouse's own database, on whatever `SqlClient` is provided. Every method is
+ * one statement or one transaction, retried on `warehouseRetry` as the warehouse's are.
+ */
+export const layer: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> = Layer.effect(
   SyncLedger,
   Effect.gen(function* () {
     const { sql, table } = yield* makeSqlContext
@@ -46,7 +51,7 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
         { discard: true },
       )
 
-    const syncedHashes = (externalIds: ReadonlyArray<string>) =>
+    const syncedHashes = Effect.fn("SyncLedger.syncedHashes")((externalIds: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const hashes = new Map<string, string>()
         for (const batch of batches(externalIds, 1)) {
@@ -55,11 +60,12 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
           for (const row of rows) hashes.set(row.external_id, row.content_hash.trim())
         }
         return hashes as ReadonlyMap<string, string>
-      }).pipe(mapSqlErrors("read the sync state (Salesforce sync ledger)"))
+      }).pipe(mapSqlErrors("read the sync state (Salesforce sync ledger)"), Effect.retry(warehouseRetry)),
+    )
 
-    const recordJob = (job: NewJob) => {
-      const now = timestamp(new Date())
-      return Effect.gen(function* () {
+    const recordJob = Effect.fn("SyncLedger.recordJob")((job: NewJob) =>
+      Effect.gen(function* () {
+        const now = yield* timestamp
         yield* sql`INSERT INTO ${jobs} ${sql.insert({
           job_id: job.jobId,
           run_id: job.runId,
@@ -75,16 +81,25 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
           jobRowsTable,
           job.rows.map((row) => ({ job_id: job.jobId, external_id: row.externalId, content_hash: row.contentHash })),
         )
-      }).pipe(sql.withTransaction, mapSqlErrors("record a Bulk job (Salesforce sync ledger)"))
-    }
+      }).pipe(
+        sql.withTransaction,
+        mapSqlErrors("record a Bulk job (Salesforce sync ledger)"),
+        Effect.retry(warehouseRetry),
+      ),
+    )
 
-    const updateJobState = (jobId: string, newState: LedgerJobState) =>
-      sql`UPDATE ${jobs} SET state = ${newState}, updated_at = ${timestamp(new Date())} WHERE job_id = ${jobId}`.pipe(
+    const updateJobState = Effect.fn("SyncLedger.updateJobState")((jobId: string, newState: LedgerJobState) =>
+      Effect.flatMap(
+        timestamp,
+        (now) => sql`UPDATE ${jobs} SET state = ${newState}, updated_at = ${now} WHERE job_id = ${jobId}`,
+      ).pipe(
         Effect.asVoid,
         mapSqlErrors("update a Bulk job's state (Salesforce sync ledger)"),
-      )
+        Effect.retry(warehouseRetry),
+      ),
+    )
 
-    const unfinishedJobs = (objectName: string) =>
+    const unfinishedJobs = Effect.fn("SyncLedger.unfinishedJobs")((objectName: string) =>
       sql<JobRecord>`
         SELECT job_id, run_id, week_start, week_end, object_name, state, record_count, created_at, updated_at
         FROM ${jobs} WHERE object_name = ${objectName} AND collected_at IS NULL ORDER BY created_at, job_id`.pipe(
@@ -104,21 +119,25 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
           ),
         ),
         mapSqlErrors("list unfinished Bulk jobs (Salesforce sync ledger)"),
-      )
+        Effect.retry(warehouseRetry),
+      ),
+    )
 
-    const jobRows = (jobId: string) =>
+    const jobRows = Effect.fn("SyncLedger.jobRows")((jobId: string) =>
       sql<{ external_id: string; content_hash: string }>`
         SELECT external_id, content_hash FROM ${jobRowsTable} WHERE job_id = ${jobId}`.pipe(
         Effect.map((rows) =>
           rows.map((row): JobRow => ({ externalId: row.external_id, contentHash: row.content_hash.trim() })),
         ),
         mapSqlErrors("read a Bulk job's rows (Salesforce sync ledger)"),
-      )
+        Effect.retry(warehouseRetry),
+      ),
+    )
 
-    const collectJob = (job: CollectedJob) => {
-      const now = timestamp(new Date())
+    const collectJob = Effect.fn("SyncLedger.collectJob")((job: CollectedJob) => {
       const synced = job.results.filter((r) => r.outcome === "created" || r.outcome === "updated")
       return Effect.gen(function* () {
+        const now = yield* timestamp
         yield* insertAll(
           results,
           job.results.map((r) => ({
@@ -152,8 +171,12 @@ export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> 
         yield* sql`UPDATE ${jobs} SET state = ${job.state}, error_message = ${job.errorMessage},
           updated_at = ${now}, collected_at = ${now} WHERE job_id = ${job.jobId}`
         yield* sql`DELETE FROM ${jobRowsTable} WHERE job_id = ${job.jobId}`
-      }).pipe(sql.withTransaction, mapSqlErrors("store a Bulk job's results (Salesforce sync ledger)"))
-    }
+      }).pipe(
+        sql.withTransaction,
+        mapSqlErrors("store a Bulk job's results (Salesforce sync ledger)"),
+        Effect.retry(warehouseRetry),
+      )
+    })
 
     return { syncedHashes, recordJob, updateJobState, unfinishedJobs, jobRows, collectJob }
   }),

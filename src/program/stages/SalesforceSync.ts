@@ -10,7 +10,7 @@ import {
 } from "../../domain/Errors.js"
 import type { Week } from "../../domain/Week.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import { Crm, crmRetry, salesforceLogin } from "../../services/Crm.js"
+import { Crm, salesforceLogin } from "../../services/Crm.js"
 import { operation } from "../../services/Operation.js"
 import { SyncLedger } from "../../services/SyncLedger.js"
 import { Warehouse } from "../../services/Warehouse.js"
@@ -150,7 +150,7 @@ export const salesforceSync = (
     }
 
     const crm = yield* Crm
-    const session = yield* crm.connect.pipe(Effect.retry(crmRetry))
+    const session = yield* crm.connect
     yield* Effect.logInfo("Salesforce connected").pipe(
       Effect.annotateLogs({ instance_url: session.instanceUrl, user_id: session.userId }),
     )

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, LogLevel, Option, Redacted, TestClock } from "effect"
 import { AuthenticationError } from "../../../src/domain/Errors.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { runCommand } from "../../../src/program/cli/CommandRuntime.js"
 import { loggingLayer, makeScrubber } from "../../../src/program/cli/Logging.js"
 import { AppConfig } from "../../../src/services/AppConfig.js"
@@ -106,7 +107,7 @@ describe("secrets", () => {
         const leaked = Redacted.value(Option.getOrThrow(settings.salesforce.password))
         return yield* Effect.fail(new AuthenticationError({ message: `login refused for password ${leaked}` }))
       })
-      const wiring = { config: AppConfig.fromMap(secrets), writeLog: sink.write }
+      const wiring = { config: AppConfigProvider.layerFromMap(secrets), writeLog: sink.write }
       const exit = yield* Effect.exit(runCommand(wiring, "run", "json", body, Layer.empty))
       assert.isTrue(exit._tag === "Failure")
       const all = sink.lines.join("\n")
