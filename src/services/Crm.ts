@@ -84,6 +84,7 @@ export interface UpsertJobSpec {
 /**
  * Salesforce's Bulk API 2.0 ingest, one step a call, so the caller can record a job before its
  * data goes up and pick a job up again in a later run. Every call logs in first if it has to.
+ * Transient failures are retried inside (`withCrmRetry`); what comes out is final.
  */
 export class Crm extends Context.Tag("retl/Crm")<
   Crm,

@@ -14,7 +14,7 @@ const lakeWith = (settings: Record<string, string>) =>
     Layer.provide(NodeFileSystem.layer),
   )
 
-describe("lakeFromSettings", () => {
+describe("LakeFromSettings", () => {
   it.live("is the local directory LAKE_DIR when no storage account is set", () => {
     const dir = tempDir()
     return Effect.gen(function* () {
