@@ -39,17 +39,17 @@ const missing = (operation: string, what: string, details: Record<string, unknow
     details: { operation, reason: "not started", ...details },
   })
 
-/** The checkpoint and the audit trail (`pipeline_run`, `pipeline_stage`); every write idempotent. */
-export const makeAudit = (ctx: SqlContext) => {
+/** `UPDATE … OUTPUT INSERTED.col` on SQL Server, `UPDATE … RETURNING col` on SQLite: the rows an update touched. */
+const returning = ({ sql, dialect }: SqlContext, column: string) =>
+  dialect === "mssql" ? sql.literal(` OUTPUT INSERTED.${column}`) : sql.literal("")
+const returningTail = ({ sql, dialect }: SqlContext, column: string) =>
+  dialect === "mssql" ? sql.literal("") : sql.literal(` RETURNING ${column}`)
+
+/** The checkpoint: read, and moved forward only. */
+const makeCheckpoint = (ctx: SqlContext) => {
   const { sql, binds: b, dialect } = ctx
   const checkpoint = ctx.table("pipeline_checkpoint")
-  const runs = ctx.table("pipeline_run")
-  const stages = ctx.table("pipeline_stage")
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
-  const returning = (column: string) =>
-    dialect === "mssql" ? sql.literal(` OUTPUT INSERTED.${column}`) : sql.literal("")
-  const returningTail = (column: string) =>
-    dialect === "mssql" ? sql.literal("") : sql.literal(` RETURNING ${column}`)
 
   const selectCheckpoint = sql<Row>`SELECT next_week_start, next_week_end, updated_at FROM ${checkpoint}
 WHERE checkpoint_id = 1`
@@ -84,6 +84,14 @@ WHERE excluded.next_week_start > pipeline_checkpoint.next_week_start`
     }).pipe(mapSqlErrors("advanceCheckpoint", { week: completed.toString() }), Effect.retry(warehouseRetry))
   })
 
+  return { readCheckpoint: readCheckpoint(), advanceCheckpoint }
+}
+
+/** The run rows of `pipeline_run`. */
+const makeRuns = (ctx: SqlContext) => {
+  const { sql, binds: b, dialect } = ctx
+  const runs = ctx.table("pipeline_run")
+
   const insertRun = (run: RunStart) =>
     dialect === "mssql"
       ? sql`INSERT INTO ${runs} (run_id, correlation_id, week_start, week_end, status, started_at)
@@ -107,8 +115,8 @@ ON CONFLICT (run_id) DO NOTHING`
   rows_rejected = ${b.count(run.metrics.rows_rejected)}, reject_rate_pct = ${b.float(run.metrics.reject_rate_pct)},
   reject_threshold_pct = ${b.float(run.metrics.reject_threshold_pct)}, finished_at = ${b.instant(run.finishedAt)},
   output_path = ${b.text(run.outputPath)}, rejects_path = ${b.text(run.rejectsPath)},
-  error_type = ${b.text(run.errorType)}, error_message = ${b.text(clip(run.errorMessage))}${returning("run_id")}
-WHERE run_id = ${b.text(run.runId)}${returningTail("run_id")}`.pipe(
+  error_type = ${b.text(run.errorType)}, error_message = ${b.text(clip(run.errorMessage))}${returning(ctx, "run_id")}
+WHERE run_id = ${b.text(run.runId)}${returningTail(ctx, "run_id")}`.pipe(
       mapSqlErrors("finishRun", { run_id: run.runId }),
       Effect.retry(warehouseRetry),
     )
@@ -116,6 +124,14 @@ WHERE run_id = ${b.text(run.runId)}${returningTail("run_id")}`.pipe(
       return yield* missing("finishRun", `pipeline_run row for run ${run.runId}`, { run_id: run.runId })
     }
   })
+
+  return { startRun, finishRun }
+}
+
+/** The stage rows of `pipeline_stage`. */
+const makeStages = (ctx: SqlContext) => {
+  const { sql, binds: b, dialect } = ctx
+  const stages = ctx.table("pipeline_stage")
 
   const upsertStage = (stage: StageStart) =>
     dialect === "mssql"
@@ -143,8 +159,8 @@ ON CONFLICT (run_id, stage) DO UPDATE SET status = excluded.status, started_at =
     const updated =
       yield* sql<Row>`UPDATE ${stages} SET status = ${b.text(stage.status)}, finished_at = ${b.instant(stage.finishedAt)},
   rows_in = ${b.count(stage.rowsIn)}, rows_out = ${b.count(stage.rowsOut)},
-  error_type = ${b.text(stage.errorType)}, error_message = ${b.text(clip(stage.errorMessage))}${returning("run_id")}
-WHERE run_id = ${b.text(stage.runId)} AND stage = ${b.text(stage.stage)}${returningTail("run_id")}`.pipe(
+  error_type = ${b.text(stage.errorType)}, error_message = ${b.text(clip(stage.errorMessage))}${returning(ctx, "run_id")}
+WHERE run_id = ${b.text(stage.runId)} AND stage = ${b.text(stage.stage)}${returningTail(ctx, "run_id")}`.pipe(
         mapSqlErrors("finishStage", names),
         Effect.retry(warehouseRetry),
       )
@@ -153,5 +169,8 @@ WHERE run_id = ${b.text(stage.runId)} AND stage = ${b.text(stage.stage)}${return
     }
   })
 
-  return { readCheckpoint: readCheckpoint(), advanceCheckpoint, startRun, finishRun, startStage, finishStage }
+  return { startStage, finishStage }
 }
+
+/** The checkpoint and the audit trail (`pipeline_run`, `pipeline_stage`); every write idempotent. */
+export const makeAudit = (ctx: SqlContext) => ({ ...makeCheckpoint(ctx), ...makeRuns(ctx), ...makeStages(ctx) })
