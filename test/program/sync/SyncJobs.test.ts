@@ -79,7 +79,7 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
     }),
   )
 
-  it.effect("creating a job and uploading it share one budget of four attempts", () =>
+  it.effect("creating a job gets four attempts in all, with no retry around the retries", () =>
     Effect.gen(function* () {
       const org = new CrmMemory.MemoryOrg()
       for (let i = 0; i < 4; i++) {
