@@ -9,10 +9,10 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Either, Layer, Logger, LogLevel } from "effect"
 import { parseWeek } from "../dist/domain/Week.js"
 import { weekPaths } from "../dist/domain/WeekPaths.js"
-import { serveEcomApi } from "../dist/emulators/EcomApiServer.js"
-import { EventsApiHttp } from "../dist/layers/EventsApiHttp.js"
+import { serveEcomApi } from "../dist/emulators/events-api/EcomApiServer.js"
+import * as AppConfigProvider from "../dist/layers/config/AppConfigProvider.js"
+import * as EventsApiHttp from "../dist/layers/events-api/EventsApiHttp.js"
 import { extract } from "../dist/program/stages/Extract.js"
-import { AppConfig } from "../dist/services/AppConfig.js"
 
 const [events, concurrency, latencyMs] = process.argv.slice(2).map(Number)
 const mb = (bytes) => Math.round(bytes / 1024 / 1024)
@@ -34,7 +34,7 @@ const measure = Effect.scoped(
     )
     const layer = EventsApiHttp.layer.pipe(
       Layer.provideMerge(
-        AppConfig.fromMap({
+        AppConfigProvider.layerFromMap({
           API_BASE_URL: api.url,
           API_KEY: "bench-key",
           API_RATE_LIMIT_DELAY: "0",

@@ -13,10 +13,10 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { startAdlsEmulator } from "../src/emulators/adls/AdlsEmulator.js"
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from "../src/emulators/adls/AdlsSharedKey.js"
-import { LakeAdls } from "../src/layers/lake/LakeAdls.js"
-import { LakeLocal } from "../src/layers/lake/LakeLocal.js"
+import * as AppConfigProvider from "../src/layers/config/AppConfigProvider.js"
+import * as LakeAdls from "../src/layers/lake/LakeAdls.js"
+import * as LakeLocal from "../src/layers/lake/LakeLocal.js"
 import { fileFacts } from "../src/platform/Files.js"
-import { AppConfig } from "../src/services/AppConfig.js"
 import { Lake } from "../src/services/Lake.js"
 
 if (process.argv[2] === "serve") {
@@ -50,9 +50,9 @@ if (process.argv[2] === "serve") {
   }
 
   const fsLayer = NodeFileSystem.layer
-  const adls = LakeAdls.layer().pipe(
+  const adls = LakeAdls.layer.pipe(
     Layer.provide(
-      AppConfig.fromMap({
+      AppConfigProvider.layerFromMap({
         STORAGE_ACCOUNT: DEV_ACCOUNT,
         CONTAINER: "lake",
         ADLS_ENDPOINT: url,
@@ -61,7 +61,7 @@ if (process.argv[2] === "serve") {
     ),
     Layer.provide(fsLayer),
   )
-  const local = LakeLocal.at(join(dir, "lake")).pipe(Layer.provide(fsLayer))
+  const local = LakeLocal.layerAt(join(dir, "lake")).pipe(Layer.provide(fsLayer))
   const withLake =
     (layer: Layer.Layer<Lake, unknown>, f: (lake: Lake["Type"]) => Effect.Effect<unknown, unknown>) => () =>
       Effect.runPromise(Effect.flatMap(Lake, f).pipe(Effect.provide(layer), Effect.orDie))

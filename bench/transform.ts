@@ -51,13 +51,14 @@ import { parseWeek } from ${dist("domain/Week.js")}
 import { weekPaths } from ${dist("domain/WeekPaths.js")}
 import { AppConfig } from ${dist("services/AppConfig.js")}
 import { transform } from ${dist("program/stages/Transform.js")}
+import * as AppConfigProvider from "../src/layers/config/AppConfigProvider.js"
 const [dir, start, end] = process.argv.slice(2)
 const week = Either.getOrThrow(parseWeek(start, end))
 const paths = weekPaths({ localDataDir: dir + "/data", localRejectsDir: dir + "/rejects", stateDir: dir, lakeBasePath: "l", lakeRejectsBasePath: "r" }, week)
 const settings = Object.fromEntries(["TRANSFORM_WORKERS", "PARQUET_ROW_GROUP_SIZE"].flatMap((k) => process.env[k] ? [[k, process.env[k]]] : []))
 const started = performance.now()
 const result = await Effect.runPromise(transform(paths, { dryRun: false, ingestedAtMicros: Date.now() * 1000 }).pipe(
-  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, AppConfig.fromMap(settings))),
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, AppConfigProvider.layerFromMap(settings))),
   Logger.withMinimumLogLevel(LogLevel.Warning)))
 const ms = performance.now() - started
 console.log(JSON.stringify({ ms, fetched: result.rowsFetched, valid: result.rowsValid, rejected: result.rowsRejected, bytes: result.events.sizeBytes, peakRssMb: process.resourceUsage().maxRSS / 1024 }))

@@ -16,8 +16,8 @@ import { Chunk, Effect, Layer, Stream } from "effect"
 import type { EventRow } from "../src/domain/OutputRows.js"
 import { parseWeek } from "../src/domain/Week.js"
 import migration from "../src/layers/warehouse/migrations/0001_core.js"
-import { SqlClientSqlite } from "../src/layers/warehouse/SqlClientSqlite.js"
-import { WarehouseSql } from "../src/layers/warehouse/WarehouseSql.js"
+import * as SqlClientSqlite from "../src/layers/warehouse/SqlClientSqlite.js"
+import * as WarehouseSql from "../src/layers/warehouse/WarehouseSql.js"
 import { Warehouse } from "../src/services/Warehouse.js"
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000)
@@ -78,7 +78,7 @@ const reference = Effect.gen(function* () {
   for (const pragma of ["synchronous = NORMAL", "cache_size = -65536"]) db.pragma(pragma)
   // The same schema, created by the same migration, run through a throwaway client on this file.
   yield* migration.pipe(
-    Effect.provide(SqlClientSqlite(join(dir, "reference.sqlite"))),
+    Effect.provide(SqlClientSqlite.layer(join(dir, "reference.sqlite"))),
     Effect.provide(NodeFileSystem.layer),
   )
   const insert = db.prepare("INSERT INTO ecom_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -136,8 +136,8 @@ const main = Effect.gen(function* () {
   const results: Array<Effect.Effect.Success<typeof ours>> = []
   for (let round = 0; round < ROUNDS; round++) {
     const dir = mkdtempSync(join(tmpdir(), "retl-bench-wh-"))
-    const layer = WarehouseSql().pipe(
-      Layer.provide(SqlClientSqlite(join(dir, "warehouse.sqlite"))),
+    const layer = WarehouseSql.layer.pipe(
+      Layer.provide(SqlClientSqlite.layer(join(dir, "warehouse.sqlite"))),
       Layer.provide(NodeFileSystem.layer),
     )
     if (round % 2 === 0) refs.push(yield* reference)

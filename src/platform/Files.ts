@@ -54,7 +54,11 @@ export const atomicWrite = <A, E, R>(
     )
   })
 
-/** The names of the temp files this process is writing now. */
+/**
+ * The names of the temp files this process is writing now. Process-wide on purpose, not a layer's
+ * or a fiber's: a temp name carries the process id, so `removeAbandonedTemps` must spare the files
+ * of every writer in this process, whichever layer or fiber started it.
+ */
 const writing = new Set<string>()
 
 /** The writer's process id in the name of an `atomicWrite` temp file (`.{name}.tmp-{pid}-{random}`). */

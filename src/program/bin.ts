@@ -2,31 +2,31 @@
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
-import { CrmJsforce } from "../layers/crm/CrmJsforce.js"
-import { EventsApiHttp } from "../layers/events-api/EventsApiHttp.js"
-import { lakeFromSettings } from "../layers/lake/LakeFromSettings.js"
-import { StateStoreFs } from "../layers/state/StateStoreFs.js"
-import { tracingLayer } from "../layers/telemetry/Tracing.js"
-import { progressTerminal } from "../layers/terminal/ProgressTerminal.js"
-import { WarehouseLive } from "../layers/warehouse/WarehouseLive.js"
-import { AppConfig } from "../services/AppConfig.js"
+import * as AppConfigProvider from "../layers/config/AppConfigProvider.js"
+import * as CrmJsforce from "../layers/crm/CrmJsforce.js"
+import * as EventsApiHttp from "../layers/events-api/EventsApiHttp.js"
+import * as LakeFromSettings from "../layers/lake/LakeFromSettings.js"
+import * as StateStoreFs from "../layers/state/StateStoreFs.js"
+import * as Tracing from "../layers/telemetry/Tracing.js"
+import * as ProgressTerminal from "../layers/terminal/ProgressTerminal.js"
+import * as WarehouseFromSettings from "../layers/warehouse/WarehouseFromSettings.js"
 import { makeCli } from "./cli/Cli.js"
 import { VERSION } from "./cli/Version.js"
 import type { Wiring } from "./cli/Wiring.js"
 
 /** The live implementations: settings from the environment over `config.env` in the working directory. */
 const live: Wiring = {
-  config: AppConfig.layer.pipe(
+  config: AppConfigProvider.layer.pipe(
     Layer.provide(PlatformConfigProvider.layerDotEnvAdd(process.env.CONFIG_FILE ?? "config.env")),
     Layer.provide(NodeFileSystem.layer),
   ),
-  tracing: (telemetry) => tracingLayer(telemetry, VERSION),
-  lake: lakeFromSettings(),
-  warehouse: WarehouseLive.pipe(Layer.provide(NodeFileSystem.layer)),
-  stateStore: StateStoreFs.pipe(Layer.provide(NodeFileSystem.layer)),
+  tracing: (telemetry) => Tracing.layer(telemetry, VERSION),
+  lake: LakeFromSettings.layer,
+  warehouse: WarehouseFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  stateStore: StateStoreFs.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   eventsApi: EventsApiHttp.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),
-  crm: CrmJsforce,
-  terminalProgress: progressTerminal(),
+  crm: CrmJsforce.layer,
+  terminalProgress: ProgressTerminal.layer,
 }
 
 makeCli(live)(process.argv).pipe(

@@ -1,4 +1,4 @@
-import { ConfigProvider, Context, Cron, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
+import { Context, Cron, Effect, Either, LogLevel, Option, Redacted } from "effect"
 import { type ConfigurationError, invalidSetting } from "../domain/Errors.js"
 import { parseOtlpHeaders } from "../domain/OtlpHeaders.js"
 import type { Week } from "../domain/Week.js"
@@ -245,17 +245,8 @@ export const loadSettings: Effect.Effect<Settings, ConfigurationError> = R.all({
   telemetry,
 })
 
-export class AppConfig extends Context.Tag("retl/AppConfig")<AppConfig, Settings>() {
-  /** Settings from whatever ConfigProvider is current: env over `config.env` at the entry point. */
-  static readonly layer: Layer.Layer<AppConfig, ConfigurationError> = Layer.effect(AppConfig, loadSettings)
-
-  /** Settings from a map, defaults for the rest: for tests and for programs that embed the pipeline. */
-  static readonly fromMap = (values: Record<string, string>): Layer.Layer<AppConfig, ConfigurationError> =>
-    Layer.effect(
-      AppConfig,
-      Effect.withConfigProvider(loadSettings, ConfigProvider.fromMap(new Map(Object.entries(values)))),
-    )
-}
+/** The validated settings of the pipeline: every setting the program reads, secrets `Redacted`. */
+export class AppConfig extends Context.Tag("retl/AppConfig")<AppConfig, Settings>() {}
 
 /**
  * The values of every configured secret. Only the log scrubber reads them: it removes them from

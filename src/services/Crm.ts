@@ -1,11 +1,11 @@
-import { Context, Duration, Effect, Either, Option, type Redacted, Schedule } from "effect"
+import { Context, Effect, Either, Option, type Redacted, Schedule } from "effect"
 import {
   type AuthenticationError,
   type ConfigurationError,
   invalidSetting,
   SalesforceSyncError,
 } from "../domain/Errors.js"
-import { type BulkJob, isFinished, type RowResult } from "../domain/SalesforceResults.js"
+import type { BulkJob, RowResult } from "../domain/SalesforceResults.js"
 import type { SalesforceSettings } from "./AppConfig.js"
 
 export type CrmError = SalesforceSyncError | AuthenticationError
@@ -84,6 +84,7 @@ export interface UpsertJobSpec {
 /**
  * Salesforce's Bulk API 2.0 ingest, one step a call, so the caller can record a job before its
  * data goes up and pick a job up again in a later run. Every call logs in first if it has to.
+ * Transient failures are retried inside (`withCrmRetry`); what comes out is final.
  */
 export class Crm extends Context.Tag("retl/Crm")<
   Crm,
@@ -104,50 +105,28 @@ export class Crm extends Context.Tag("retl/Crm")<
 >() {}
 
 /** True for failures worth another attempt: 5xx, REQUEST_LIMIT_EXCEEDED, UNABLE_TO_LOCK_ROW, a dropped connection. */
-export const isTransient = (error: unknown): boolean =>
+export const isTransientCrmError = (error: unknown): boolean =>
   error instanceof SalesforceSyncError && error.details.retryable === true
 
 /** 2 s, 4 s, 8 s, each capped at 30 s: 4 attempts in all, transient errors only. */
 export const crmRetry = Schedule.exponential("2 seconds").pipe(
   Schedule.union(Schedule.spaced("30 seconds")),
   Schedule.intersect(Schedule.recurs(3)),
-  Schedule.whileInput(isTransient),
+  Schedule.whileInput(isTransientCrmError),
 )
 
-export interface PollOptions {
-  readonly interval: Duration.DurationInput
-  readonly timeout: Duration.DurationInput
-}
-
 /**
- * Checks a job every `interval` until it is finished. `None` when `timeout` passes first: the job
- * is left alone (Salesforce keeps processing it) for a later run to collect.
+ * A Crm whose every call but `uploadCsv` is retried on `crmRetry`. Every implementation is built
+ * with it, so the program sees the same retries over jsforce and over the memory org. `uploadCsv`
+ * is never retried in place: the sync aborts the job and sends its rows again in a new one.
  */
-export const awaitJob = (
-  crm: Context.Tag.Service<Crm>,
-  jobId: string,
-  options: PollOptions,
-): Effect.Effect<Option.Option<BulkJob>, CrmError> => {
-  const check = crm.jobInfo(jobId).pipe(
-    Effect.retry(crmRetry),
-    Effect.flatMap(
-      Option.match({
-        onNone: () =>
-          Effect.fail(
-            new SalesforceSyncError({
-              message: `Bulk job ${jobId} disappeared from Salesforce while it was being processed`,
-              details: { jobId, operation: "poll" },
-            }),
-          ),
-        onSome: Effect.succeed,
-      }),
-    ),
-  )
-  return Effect.gen(function* () {
-    while (true) {
-      const job = yield* check
-      if (isFinished(job.state)) return job
-      yield* Effect.sleep(options.interval)
-    }
-  }).pipe(Effect.timeoutOption(Duration.decode(options.timeout)))
-}
+export const withCrmRetry = (crm: Context.Tag.Service<Crm>): Context.Tag.Service<Crm> =>
+  Crm.of({
+    connect: Effect.retry(crm.connect, crmRetry),
+    createUpsertJob: (spec) => Effect.retry(crm.createUpsertJob(spec), crmRetry),
+    uploadCsv: crm.uploadCsv,
+    closeJob: (jobId) => Effect.retry(crm.closeJob(jobId), crmRetry),
+    abortJob: (jobId) => Effect.retry(crm.abortJob(jobId), crmRetry),
+    jobInfo: (jobId) => Effect.retry(crm.jobInfo(jobId), crmRetry),
+    jobResults: (jobId, externalIdField) => Effect.retry(crm.jobResults(jobId, externalIdField), crmRetry),
+  })

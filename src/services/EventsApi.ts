@@ -1,5 +1,5 @@
 import type { Effect, Option } from "effect"
-import { Context } from "effect"
+import { Context, Duration, Schedule } from "effect"
 import type { ApiError, AuthenticationError } from "../domain/Errors.js"
 import type { Week } from "../domain/Week.js"
 
@@ -41,8 +41,53 @@ export class EventsApi extends Context.Tag("retl/EventsApi")<
   }
 >() {}
 
-/** The lines of a page as strings: for tests and diagnostics, not for a week's worth of data. */
-export const pageLines = (page: EventsPage): ReadonlyArray<string> => {
-  const text = new TextDecoder().decode(page.ndjson)
-  return text === "" ? [] : text.slice(0, -1).split("\n")
+export type ApiFailure = ApiError | AuthenticationError
+
+/** Transient: 429, 5xx, a connection failure or a timeout. A refused key and other 4xx are final. */
+export const isTransientApiFailure = (error: ApiFailure): boolean => {
+  switch (error._tag) {
+    case "ApiConnectionError":
+    case "ApiTimeoutError":
+      return true
+    case "ApiResponseError": {
+      const status = error.details.status
+      return typeof status === "number" && (status === 429 || status >= 500)
+    }
+    case "AuthenticationError":
+      return false
+  }
+}
+
+const RETRY_BASE = Duration.seconds(2)
+const RETRY_CAP = Duration.seconds(30)
+
+export interface RetryTiming {
+  /** The first wait; later ones double. */
+  readonly base?: Duration.DurationInput
+  /** No wait is longer than this, unless `Retry-After` says so. */
+  readonly cap?: Duration.DurationInput
+}
+
+const retryAfterOf = (error: ApiFailure): Duration.Duration | undefined => {
+  const ms = error.details.retry_after_ms
+  return typeof ms === "number" ? Duration.millis(ms) : undefined
+}
+
+/**
+ * How the events API is retried: transient failures only; waits 2 s, 4 s, 8 s ... each capped at
+ * 30 s, or the `retry_after_ms` the failure carries (the server's `Retry-After`) instead;
+ * `attempts` tries in all (API_MAX_RETRIES, the first included).
+ */
+export const apiRetry = (attempts: number, timing: RetryTiming = {}) => {
+  const cap = Duration.decode(timing.cap ?? RETRY_CAP)
+  return Schedule.identity<ApiFailure>().pipe(
+    Schedule.intersect(
+      Schedule.exponential(timing.base ?? RETRY_BASE).pipe(
+        Schedule.modifyDelay((_, delay) => Duration.min(delay, cap)),
+      ),
+    ),
+    Schedule.modifyDelay(([error], delay) => retryAfterOf(error) ?? delay),
+    Schedule.intersect(Schedule.recurs(Math.max(0, attempts - 1))),
+    Schedule.whileInput(isTransientApiFailure),
+  )
 }

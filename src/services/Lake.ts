@@ -1,8 +1,6 @@
-import type { Option } from "effect"
-import { Context, Effect, Either, Schedule } from "effect"
-import type { AuthenticationError, AzureStorageError, LocalStorageError } from "../domain/Errors.js"
-import { ConfigurationError } from "../domain/Errors.js"
-import { validateLakePath } from "../domain/LakePath.js"
+import type { Effect, Option } from "effect"
+import { Context, Schedule } from "effect"
+import type { AuthenticationError, AzureStorageError, ConfigurationError, LocalStorageError } from "../domain/Errors.js"
 import type { FileFacts } from "../platform/Files.js"
 
 /** A file in the lake, as a listing shows it. */
@@ -49,35 +47,6 @@ export class Lake extends Context.Tag("retl/Lake")<
   }
 >() {}
 
-/** The lake path, or a `ConfigurationError` naming the rule it breaks. */
-export const lakePath = (path: string): Effect.Effect<string, ConfigurationError> => validateLakePath(path)
-
-/** A directory prefix for `list`: a lake path, or "" for the whole lake; trailing slashes ignored. */
-export const lakePrefix = (prefix: string): Effect.Effect<string, ConfigurationError> => {
-  const trimmed = prefix.replace(/\/+$/, "")
-  if (trimmed === "") return Effect.succeed("")
-  return Either.match(validateLakePath(trimmed), {
-    onLeft: (e) =>
-      Effect.fail(
-        new ConfigurationError({ message: e.message.replace("lake path", "lake prefix"), details: e.details }),
-      ),
-    onRight: Effect.succeed,
-  })
-}
-
-/**
- * The hidden name a put writes to before renaming into place: a leading dot keeps Spark, Hive
- * and Synapse from reading a half-written file, and `list` skips it.
- */
-export const stagingPath = (path: string, unique: string): string => {
-  const slash = path.lastIndexOf("/")
-  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.tmp-${unique}`
-}
-
-const STAGING_NAME = /(^|\/)\.[^/]+\.tmp-[A-Za-z0-9-]+$/
-
-export const isStagingPath = (path: string): boolean => STAGING_NAME.test(path)
-
 /** Transient: the storage service was busy or unreachable. Auth and client errors are not retried. */
 export const isTransientLakeError = (error: LakeError): boolean =>
   error._tag === "AzureStorageError" && error.details.transient === true
@@ -88,12 +57,3 @@ export const lakeRetry: Schedule.Schedule<unknown, LakeError> = Schedule.exponen
   Schedule.intersect(Schedule.recurs(4)),
   Schedule.whileInput(isTransientLakeError),
 )
-
-/** The line each completed put logs, with `path`, `size_bytes` and `sha256`. */
-export const logWritten = (lake: string, facts: FileFacts, message: string) =>
-  Effect.logInfo(message).pipe(
-    Effect.annotateLogs({ lake, path: facts.path, size_bytes: facts.sizeBytes, sha256: facts.sha256 }),
-  )
-
-export const logSkipped = (lake: string, facts: FileFacts) =>
-  logWritten(lake, facts, "File skipped, already in the lake")

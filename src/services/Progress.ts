@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Option } from "effect"
 
 /**
  * Progress of a long stage for a person at a terminal (pages and records per second during
@@ -13,12 +13,7 @@ export class Progress extends Context.Tag("retl/Progress")<
     /** Clears the progress line of `stage`. */
     readonly done: (stage: string) => Effect.Effect<void>
   }
->() {
-  static readonly silent: Layer.Layer<Progress> = Layer.succeed(Progress, {
-    update: () => Effect.void,
-    done: () => Effect.void,
-  })
-}
+>() {}
 
 export const reportProgress = (stage: string, text: string): Effect.Effect<void> =>
   Effect.flatMap(

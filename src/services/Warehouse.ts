@@ -1,8 +1,8 @@
 import type { Effect, Option, Stream } from "effect"
-import { Context } from "effect"
+import { Context, Schedule } from "effect"
 import type { RunFinish, RunStart, StageFinish, StageStart } from "../domain/AuditRecords.js"
 import type { CustomerWeeklyMetrics } from "../domain/CustomerMetrics.js"
-import type { CheckpointError, WarehouseError } from "../domain/Errors.js"
+import { CheckpointError, WarehouseError } from "../domain/Errors.js"
 import type { EventRow } from "../domain/OutputRows.js"
 import type { Week } from "../domain/Week.js"
 
@@ -55,3 +55,13 @@ export class Warehouse extends Context.Tag("retl/Warehouse")<
     readonly exportRows: (week: Week) => Stream.Stream<CustomerWeeklyMetrics, WarehouseError>
   }
 >() {}
+
+/** True for our errors of a statement the database says may pass (busy, locked, deadlock victim, a dropped connection). */
+export const isTransientWarehouseError = (error: unknown): error is WarehouseError | CheckpointError =>
+  (error instanceof WarehouseError || error instanceof CheckpointError) && error.details.transient === true
+
+/** 1 s, 2 s between attempts, 3 attempts in all; only for errors the database says may pass. */
+export const warehouseRetry = Schedule.exponential("1 second").pipe(
+  Schedule.intersect(Schedule.recurs(2)),
+  Schedule.whileInput(isTransientWarehouseError),
+)

@@ -11,9 +11,9 @@ import { type AdlsEmulator, adlsEmulator } from "../../src/emulators/adls/AdlsEm
 import { DEV_ACCOUNT } from "../../src/emulators/adls/AdlsSharedKey.js"
 import { type RunningEcomApi, serveEcomApi } from "../../src/emulators/events-api/EcomApiServer.js"
 import { SalesforceEmulator } from "../../src/emulators/salesforce/SalesforceEmulator.js"
-import { CrmJsforce } from "../../src/layers/crm/CrmJsforce.js"
+import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
+import * as CrmJsforce from "../../src/layers/crm/CrmJsforce.js"
 import { runOfWeek } from "../../src/program/pipeline/RunOptions.js"
-import { AppConfig } from "../../src/services/AppConfig.js"
 import { Crm } from "../../src/services/Crm.js"
 import { type CliResult, jsonLines, runCli } from "../support/cli.js"
 import { makeHarness } from "../support/PipelineHarness.js"
@@ -270,7 +270,9 @@ describe("secrets never leak", () => {
   it("in the error of a Salesforce login whose answer echoes the request (the layer's own scrubbing)", async () => {
     const login = Effect.flatMap(Crm, (crm) => crm.connect).pipe(
       Effect.provide(
-        CrmJsforce.pipe(Layer.provide(AppConfig.fromMap({ ...deployment("/nowhere"), SF_LOGIN_URL: echoUrl }))),
+        CrmJsforce.layer.pipe(
+          Layer.provide(AppConfigProvider.layerFromMap({ ...deployment("/nowhere"), SF_LOGIN_URL: echoUrl })),
+        ),
       ),
       Effect.flip,
     )

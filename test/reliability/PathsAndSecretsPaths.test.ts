@@ -9,8 +9,8 @@ import { safeRunTag } from "../../src/domain/RunTag.js"
 import { parseWeek } from "../../src/domain/Week.js"
 import { weekPaths } from "../../src/domain/WeekPaths.js"
 import { type AdlsEmulator, adlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
-import { LakeLocal } from "../../src/layers/lake/LakeLocal.js"
-import { LakeMemory } from "../../src/layers/lake/LakeMemory.js"
+import * as LakeLocal from "../../src/layers/lake/LakeLocal.js"
+import * as LakeMemory from "../../src/layers/lake/LakeMemory.js"
 import { runOfWeek } from "../../src/program/pipeline/RunOptions.js"
 import { Lake } from "../../src/services/Lake.js"
 import { adlsLakeOn } from "../support/adlsLake.js"
@@ -154,7 +154,7 @@ beforeAll(async () => {
   lakes = [
     {
       name: "LakeLocal",
-      lake: await build(LakeLocal.at(join(root, "local-lake")).pipe(Layer.provide(fs))),
+      lake: await build(LakeLocal.layerAt(join(root, "local-lake")).pipe(Layer.provide(fs))),
       dir: join(root, "local-lake"),
     },
     {

@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, LogLevel, Option, Redacted } from "effect"
 import type { ConfigurationError } from "../../src/domain/Errors.js"
+import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
 import { AppConfig, type Settings } from "../../src/services/AppConfig.js"
 
-const load = (values: Record<string, string>) => Effect.either(Effect.provide(AppConfig, AppConfig.fromMap(values)))
+const load = (values: Record<string, string>) =>
+  Effect.either(Effect.provide(AppConfig, AppConfigProvider.layerFromMap(values)))
 
 const settings = (values: Record<string, string>) =>
   Effect.map(load(values), (result) => Either.getOrThrowWith(result, (e) => new Error(e.message)) as Settings)

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Ref, TestClock } from "effect"
 import { AuthenticationError, AzureStorageError } from "../../src/domain/Errors.js"
-import { isStagingPath, lakePrefix, lakeRetry, stagingPath } from "../../src/services/Lake.js"
+import { lakeRetry } from "../../src/services/Lake.js"
 
 const busy = new AzureStorageError({ message: "503", details: { transient: true } })
 
@@ -39,23 +39,6 @@ describe("Lake", () => {
         )
         assert.strictEqual(yield* Ref.get(attempts), 1)
       }
-    }),
-  )
-
-  it("names the staging file of a put after its target, hidden, and recognises it", () => {
-    const staging = stagingPath("reverse_etl/week_start=2019-12-01/events.parquet", "1a2b3c4d")
-    assert.strictEqual(staging, "reverse_etl/week_start=2019-12-01/.events.parquet.tmp-1a2b3c4d")
-    assert.isTrue(isStagingPath(staging))
-    assert.isTrue(isStagingPath(stagingPath("top.bin", "x1")))
-    assert.isFalse(isStagingPath("reverse_etl/week_start=2019-12-01/events.parquet"))
-  })
-
-  it.effect("takes '' as the whole lake and refuses a prefix that leaves it", () =>
-    Effect.gen(function* () {
-      assert.strictEqual(yield* lakePrefix(""), "")
-      assert.strictEqual(yield* lakePrefix("a/b/"), "a/b")
-      const error = yield* Effect.flip(lakePrefix("a/../b"))
-      assert.include(error.message, "lake prefix")
     }),
   )
 })

@@ -1,8 +1,8 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Layer, Ref, Stream } from "effect"
 import { CheckpointError, WarehouseError } from "../../src/domain/Errors.js"
-import { SqlClientSqlite } from "../../src/layers/warehouse/SqlClientSqlite.js"
-import { WarehouseSql } from "../../src/layers/warehouse/WarehouseSql.js"
+import * as SqlClientSqlite from "../../src/layers/warehouse/SqlClientSqlite.js"
+import * as WarehouseSql from "../../src/layers/warehouse/WarehouseSql.js"
 import { Warehouse } from "../../src/services/Warehouse.js"
 
 /** Operations of the warehouse that `failing` can take down; `"*"` takes down all of them. */
@@ -54,6 +54,6 @@ export const flaky = (failing: Outage): Layer.Layer<Warehouse, never, Warehouse>
 /** The real SQL warehouse on SQLite `:memory:`, behind `flaky(failing)`. */
 export const flakyWarehouse = (failing: Outage) =>
   flaky(failing).pipe(
-    Layer.provide(WarehouseSql()),
-    Layer.provideMerge(SqlClientSqlite(":memory:").pipe(Layer.provide(NodeFileSystem.layer))),
+    Layer.provide(WarehouseSql.layer),
+    Layer.provideMerge(SqlClientSqlite.layer(":memory:").pipe(Layer.provide(NodeFileSystem.layer))),
   )

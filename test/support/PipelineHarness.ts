@@ -7,19 +7,19 @@ import { SqlClient } from "@effect/sql"
 import { ConfigProvider, Console, Context, Effect, Layer, LogLevel } from "effect"
 import type { Week } from "../../src/domain/Week.js"
 import { type EcomData, pageRecords } from "../../src/emulators/events-api/EcomDataGenerator.js"
-import { crmMemory, MemoryOrg } from "../../src/layers/crm/CrmMemory.js"
+import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
+import * as CrmMemory from "../../src/layers/crm/CrmMemory.js"
 import { type TestPage, testPage } from "../../src/layers/events-api/EventsApiTest.js"
-import { LakeMemory } from "../../src/layers/lake/LakeMemory.js"
-import { StateStoreFs } from "../../src/layers/state/StateStoreFs.js"
-import { SqlClientSqlite } from "../../src/layers/warehouse/SqlClientSqlite.js"
-import { SyncLedgerSql } from "../../src/layers/warehouse/SyncLedgerSql.js"
-import { WarehouseSql } from "../../src/layers/warehouse/WarehouseSql.js"
+import * as LakeMemory from "../../src/layers/lake/LakeMemory.js"
+import * as StateStoreFs from "../../src/layers/state/StateStoreFs.js"
+import * as SqlClientSqlite from "../../src/layers/warehouse/SqlClientSqlite.js"
+import * as SyncLedgerSql from "../../src/layers/warehouse/SyncLedgerSql.js"
+import * as WarehouseSql from "../../src/layers/warehouse/WarehouseSql.js"
 import { makeCli } from "../../src/program/cli/Cli.js"
 import { loggingLayer } from "../../src/program/cli/Logging.js"
 import type { Wiring } from "../../src/program/cli/Wiring.js"
 import { type RunOutcome, runPipeline } from "../../src/program/pipeline/Pipeline.js"
 import type { RunOptions } from "../../src/program/pipeline/RunOptions.js"
-import { AppConfig } from "../../src/services/AppConfig.js"
 import { Crm } from "../../src/services/Crm.js"
 import { EventsApi } from "../../src/services/EventsApi.js"
 import { Lake } from "../../src/services/Lake.js"
@@ -73,17 +73,17 @@ export const makeHarness = (options: HarnessOptions = {}) =>
   Effect.gen(function* () {
     const dir = mkdtempSync(join(tmpdir(), "retl-pipeline-"))
     const data: EcomData = { seed: 7, eventsPerWeek: 2_000, malformedPct: 2, ...options.data }
-    const org = new MemoryOrg()
+    const org = new CrmMemory.MemoryOrg()
     const shared = yield* Layer.build(
       Layer.mergeAll(
         LakeMemory.layer,
-        crmMemory(org),
+        CrmMemory.layer(org),
         Layer.mergeAll(
           options.warehouseOutage === undefined
-            ? WarehouseSql()
-            : flaky(options.warehouseOutage).pipe(Layer.provide(WarehouseSql())),
-          SyncLedgerSql,
-        ).pipe(Layer.provideMerge(SqlClientSqlite(`${dir}/warehouse.sqlite`))),
+            ? WarehouseSql.layer
+            : flaky(options.warehouseOutage).pipe(Layer.provide(WarehouseSql.layer)),
+          SyncLedgerSql.layer,
+        ).pipe(Layer.provideMerge(SqlClientSqlite.layer(`${dir}/warehouse.sqlite`))),
       ).pipe(Layer.provide(NodeFileSystem.layer)),
     )
     const disk = options.fileSystem ?? NodeFileSystem.layer
@@ -133,10 +133,10 @@ export const makeHarness = (options: HarnessOptions = {}) =>
         Effect.withConfigProvider(
           ConfigProvider.fromMap(new Map(airflowRunId === undefined ? [] : [["AIRFLOW_CTX_DAG_RUN_ID", airflowRunId]])),
         ),
-        Effect.provide(StateStoreFs),
+        Effect.provide(StateStoreFs.layer),
         Effect.provide(eventsApi),
         Effect.provide(shared),
-        Effect.provide(AppConfig.fromMap(settings(worker, env))),
+        Effect.provide(AppConfigProvider.layerFromMap(settings(worker, env))),
         Effect.provide(disk),
         Effect.provide(
           loggingLayer({ format: "json", level: LogLevel.Info, write: (line) => void logs.push(JSON.parse(line)) }),
@@ -149,11 +149,11 @@ export const makeHarness = (options: HarnessOptions = {}) =>
 
     /** The same test layers as the program's wiring, to run the real command tree in this process. */
     const wiring = (overrides: Record<string, string> = {}): Wiring => ({
-      config: AppConfig.fromMap(settings("main", overrides)),
+      config: AppConfigProvider.layerFromMap(settings("main", overrides)),
       eventsApi,
       lake: Layer.succeed(Lake, lake),
       warehouse: Layer.succeedContext(shared),
-      stateStore: StateStoreFs.pipe(Layer.provide(disk)),
+      stateStore: StateStoreFs.layer.pipe(Layer.provide(disk)),
       crm: Layer.succeed(Crm, Context.get(shared, Crm)),
       writeLog: (line) => void logs.push(JSON.parse(line)),
     })

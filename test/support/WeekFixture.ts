@@ -6,9 +6,10 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Either, Layer, LogLevel } from "effect"
 import { parseWeek, type Week } from "../../src/domain/Week.js"
 import { type WeekPaths, weekPaths } from "../../src/domain/WeekPaths.js"
+import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
 import { loggingLayer } from "../../src/program/cli/Logging.js"
 import { type TransformOptions, transform, validate } from "../../src/program/stages/Transform.js"
-import { AppConfig } from "../../src/services/AppConfig.js"
+import type { AppConfig } from "../../src/services/AppConfig.js"
 
 export const WEEK: Week = Either.getOrThrow(parseWeek("2019-11-01", "2019-11-07"))
 export const WEEK_START_MS = Date.UTC(2019, 10, 1)
@@ -53,7 +54,7 @@ const runCapturing = <A, E>(
     Effect.provide(
       Layer.mergeAll(
         NodeFileSystem.layer,
-        AppConfig.fromMap({ TRANSFORM_WORKERS: "0", ...settings }),
+        AppConfigProvider.layerFromMap({ TRANSFORM_WORKERS: "0", ...settings }),
         loggingLayer({ format: "json", level: LogLevel.Info, write }),
       ),
     ),

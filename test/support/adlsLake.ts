@@ -3,8 +3,8 @@ import { Effect, Layer, Schedule } from "effect"
 import type { ConfigurationError } from "../../src/domain/Errors.js"
 import type { AdlsEmulator, AdlsEmulatorOptions } from "../../src/emulators/adls/AdlsEmulator.js"
 import { adlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
-import { LakeAdls, type LakeAdlsOptions } from "../../src/layers/lake/LakeAdls.js"
-import { AppConfig } from "../../src/services/AppConfig.js"
+import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
+import * as LakeAdls from "../../src/layers/lake/LakeAdls.js"
 import type { Lake, LakeError } from "../../src/services/Lake.js"
 import { isTransientLakeError } from "../../src/services/Lake.js"
 
@@ -27,16 +27,16 @@ export const emulatorSettings = (emulator: AdlsEmulator, settings: Record<string
 export const adlsLakeOn = (
   emulator: AdlsEmulator,
   settings: Record<string, string> = {},
-  options: LakeAdlsOptions = {},
+  options: LakeAdls.LakeAdlsOptions = {},
 ): Layer.Layer<Lake, ConfigurationError, FileSystem.FileSystem> =>
-  LakeAdls.layer({ retryOptions: { maxTries: 1 }, retry: quickRetry(3), ...options }).pipe(
-    Layer.provide(AppConfig.fromMap(emulatorSettings(emulator, settings))),
+  LakeAdls.layerWith({ retryOptions: { maxTries: 1 }, retry: quickRetry(3), ...options }).pipe(
+    Layer.provide(AppConfigProvider.layerFromMap(emulatorSettings(emulator, settings))),
   )
 
 /** A fresh emulator for the life of the layer, and the ADLS lake on it. */
 export const adlsLake = (
   emulatorOptions: AdlsEmulatorOptions = {},
   settings: Record<string, string> = {},
-  options: LakeAdlsOptions = {},
+  options: LakeAdls.LakeAdlsOptions = {},
 ): Layer.Layer<Lake, ConfigurationError, FileSystem.FileSystem> =>
   Layer.unwrapScoped(Effect.map(adlsEmulator(emulatorOptions), (emulator) => adlsLakeOn(emulator, settings, options)))

@@ -1,8 +1,9 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Exit, Layer, Scope, TestClock } from "effect"
 import { type EcomApiOptions, type RunningEcomApi, serveEcomApi } from "../../src/emulators/events-api/EcomApiServer.js"
-import { EventsApiHttp, type EventsApiHttpOptions } from "../../src/layers/events-api/EventsApiHttp.js"
-import { AppConfig } from "../../src/services/AppConfig.js"
+import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
+import * as EventsApiHttp from "../../src/layers/events-api/EventsApiHttp.js"
+import type { EventsPage } from "../../src/services/EventsApi.js"
 
 export const API_KEY = "test-key-5f1c2a"
 
@@ -24,14 +25,25 @@ export const ecomApi = (options: Partial<EcomApiOptions> = {}) =>
 export const liveEventsApi = (
   api: RunningEcomApi,
   settings: Record<string, string> = {},
-  options: EventsApiHttpOptions = {},
+  options: EventsApiHttp.EventsApiHttpOptions = {},
 ) =>
   EventsApiHttp.layerWith(options).pipe(
     Layer.provideMerge(
-      AppConfig.fromMap({ API_BASE_URL: api.url, API_KEY: API_KEY, API_RATE_LIMIT_DELAY: "0", ...settings }),
+      AppConfigProvider.layerFromMap({
+        API_BASE_URL: api.url,
+        API_KEY: API_KEY,
+        API_RATE_LIMIT_DELAY: "0",
+        ...settings,
+      }),
     ),
     Layer.provide(NodeHttpClient.layerUndici),
   )
+
+/** The lines of a page as strings. */
+export const pageLines = (page: EventsPage): ReadonlyArray<string> => {
+  const text = new TextDecoder().decode(page.ndjson)
+  return text === "" ? [] : text.slice(0, -1).split("\n")
+}
 
 /** Waits a little real time: for a socket to do its part while the TestClock stands still. */
 export const realPause = (ms = 30) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))

@@ -10,11 +10,12 @@ import { externalSignalId } from "../../src/domain/CustomerMetrics.js"
 import type { ConfigurationError } from "../../src/domain/Errors.js"
 import { parseWeek } from "../../src/domain/Week.js"
 import { EMULATOR_DEFAULTS } from "../../src/emulators/salesforce/SalesforceEmulator.js"
-import { CrmJsforce } from "../../src/layers/crm/CrmJsforce.js"
+import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
+import * as CrmJsforce from "../../src/layers/crm/CrmJsforce.js"
 import migration from "../../src/layers/warehouse/migrations/0002_salesforce_sync.js"
-import { SyncLedgerSql } from "../../src/layers/warehouse/SyncLedgerSql.js"
+import * as SyncLedgerSql from "../../src/layers/warehouse/SyncLedgerSql.js"
 import { type SyncOptions, salesforceSync } from "../../src/program/stages/SalesforceSync.js"
-import { AppConfig } from "../../src/services/AppConfig.js"
+import type { AppConfig } from "../../src/services/AppConfig.js"
 import type { Crm } from "../../src/services/Crm.js"
 import { Warehouse } from "../../src/services/Warehouse.js"
 
@@ -71,7 +72,7 @@ export const sqliteLayer = (filename: string) => {
 
 /** Settings pointing the sync at an emulator with its default user. */
 export const emulatorSettings = (url: string, extra: Record<string, string> = {}) =>
-  AppConfig.fromMap({
+  AppConfigProvider.layerFromMap({
     SF_USERNAME: EMULATOR_DEFAULTS.username,
     SF_PASSWORD: EMULATOR_DEFAULTS.password,
     SF_SECURITY_TOKEN: EMULATOR_DEFAULTS.securityToken,
@@ -102,8 +103,8 @@ export const runSync = (env: SyncEnv, overrides: Partial<SyncOptions> = {}) =>
   salesforceSync(WEEK, defaultOptions(overrides)).pipe(
     Effect.provide(
       Layer.mergeAll(
-        (env.crm ?? CrmJsforce).pipe(Layer.provideMerge(env.config)),
-        SyncLedgerSql.pipe(Layer.provide(sqliteLayer(env.database))),
+        (env.crm ?? CrmJsforce.layer).pipe(Layer.provideMerge(env.config)),
+        SyncLedgerSql.layer.pipe(Layer.provide(sqliteLayer(env.database))),
         stubWarehouse(env.rows),
         NodeFileSystem.layer,
       ),

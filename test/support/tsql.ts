@@ -1,6 +1,6 @@
 import { assert } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { WarehouseSql } from "../../src/layers/warehouse/WarehouseSql.js"
+import * as WarehouseSql from "../../src/layers/warehouse/WarehouseSql.js"
 import type { Warehouse } from "../../src/services/Warehouse.js"
 import { isMssqlParam, type Recorded, type Responder, recordingMssqlClient } from "./RecordingSqlClient.js"
 
@@ -48,7 +48,9 @@ export const runOnMssql = <A, E>(self: Effect.Effect<A, E, Warehouse>, respond?:
     const log: Array<Recorded> = []
     return self.pipe(
       Effect.either,
-      Effect.provide(WarehouseSql({ exportPageSize: 2 }).pipe(Layer.provide(recordingMssqlClient(log, respond)))),
+      Effect.provide(
+        WarehouseSql.layerWith({ exportPageSize: 2 }).pipe(Layer.provide(recordingMssqlClient(log, respond))),
+      ),
       Effect.map((result) => ({ result, log })),
     )
   })

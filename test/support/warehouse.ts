@@ -6,8 +6,8 @@ import type { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import type { EventRow } from "../../src/domain/OutputRows.js"
 import { parseWeek, type Week } from "../../src/domain/Week.js"
-import { SqlClientSqlite } from "../../src/layers/warehouse/SqlClientSqlite.js"
-import { WarehouseSql, type WarehouseSqlOptions } from "../../src/layers/warehouse/WarehouseSql.js"
+import * as SqlClientSqlite from "../../src/layers/warehouse/SqlClientSqlite.js"
+import * as WarehouseSql from "../../src/layers/warehouse/WarehouseSql.js"
 import { Warehouse } from "../../src/services/Warehouse.js"
 
 export const week = (start: string, end: string): Week => {
@@ -43,8 +43,11 @@ export const eventRow = (overrides: Partial<EventRow> = {}, inWeek: Week = WEEK)
 export const tempDir = (prefix = "retl-wh-") => mkdtempSync(join(tmpdir(), prefix))
 
 /** The SQL warehouse over a real SQLite database (a file or `:memory:`), its client exposed too. */
-export const sqliteWarehouse = (path: string, options: WarehouseSqlOptions = {}) =>
-  WarehouseSql(options).pipe(Layer.provideMerge(SqlClientSqlite(path)), Layer.provide(NodeFileSystem.layer))
+export const sqliteWarehouse = (path: string, options: WarehouseSql.WarehouseSqlOptions = {}) =>
+  WarehouseSql.layerWith(options).pipe(
+    Layer.provideMerge(SqlClientSqlite.layer(path)),
+    Layer.provide(NodeFileSystem.layer),
+  )
 
 /** Every suite of the SQL warehouse runs on both: a file in a fresh directory, and `:memory:`. */
 export const SQLITE_TARGETS: ReadonlyArray<readonly [string, () => string]> = [

@@ -1,46 +1,11 @@
-import { Effect, Either, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option } from "effect"
 import type { Connection } from "jsforce"
-import { AuthenticationError } from "../../domain/Errors.js"
+import type { HttpApi as JsforceHttpApi } from "jsforce/lib/http-api.js"
 import type { BulkJob, BulkJobState } from "../../domain/SalesforceResults.js"
-import { AppConfig, secretValues } from "../../services/AppConfig.js"
-import { Crm, type CrmError, type CrmSession, type SalesforceLogin, salesforceLogin } from "../../services/Crm.js"
-import { crmError, loginError } from "./JsforceErrors.js"
+import { AppConfig } from "../../services/AppConfig.js"
+import { Crm, type UpsertJobSpec, withCrmRetry } from "../../services/Crm.js"
 import { parseJobResults } from "./JsforceResults.js"
-
-/**
- * True when requests to `url` must not go through HTTP(S)_PROXY: loopback, and the hosts of
- * NO_PROXY, which jsforce itself ignores.
- */
-export const bypassesProxy = (url: string, noProxy = process.env.NO_PROXY ?? process.env.no_proxy ?? ""): boolean => {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase()
-  if (host === "localhost" || host === "::1" || host.startsWith("127.")) return true
-  return noProxy
-    .split(",")
-    .map((entry) => entry.trim().toLowerCase().replace(/:\d+$/, ""))
-    .some(
-      (entry) =>
-        entry === "*" ||
-        (entry !== "" && (host === entry.replace(/^\./, "") || host.endsWith(`.${entry.replace(/^\./, "")}`))),
-    )
-}
-
-/**
- * jsforce, loaded on the first login: a command or run that never reaches Salesforce does not pay
- * its start-up (about a tenth of the CLI's).
- */
-const loadJsforce = async () => {
-  const [{ Connection }, { HttpApi }, { HttpProxyTransport }] = await Promise.all([
-    import("jsforce"),
-    import("jsforce/lib/http-api.js"),
-    import("jsforce/lib/transport.js"),
-  ])
-  return { Connection, HttpApi, HttpProxyTransport }
-}
-let loading: ReturnType<typeof loadJsforce> | undefined
-const jsforce = () => {
-  loading ??= loadJsforce()
-  return loading
-}
+import { loadJsforce, makeSession } from "./JsforceSession.js"
 
 type JobInfo = {
   id: string
@@ -58,166 +23,108 @@ const toBulkJob = (info: JobInfo): BulkJob => ({
   errorMessage: info.errorMessage ?? null,
 })
 
-const connectionFor = async (login: SalesforceLogin, version: string): Promise<Connection> => {
-  const { Connection, HttpProxyTransport } = await jsforce()
-  /** A transport whose requests never use a proxy (jsforce reads HTTP(S)_PROXY once, at load). */
-  const directTransport = () => new HttpProxyTransport(undefined as unknown as string)
-  const url = login.kind === "password" ? login.loginUrl : login.instanceUrl
-  const connection =
-    login.kind === "password"
-      ? new Connection({
-          loginUrl: login.loginUrl,
-          version,
-          ...Option.match(login.oauth2, {
-            onNone: () => ({}),
-            onSome: ({ clientId, clientSecret }) => ({
-              oauth2: { loginUrl: login.loginUrl, clientId, clientSecret: Redacted.value(clientSecret) },
-            }),
-          }),
-        })
-      : new Connection({ instanceUrl: login.instanceUrl, accessToken: Redacted.value(login.accessToken), version })
-  if (bypassesProxy(url)) {
-    connection._transport = directTransport()
-    connection.oauth2._transport = directTransport()
-  }
-  return connection
+const job = (connection: Connection, jobId: string) => connection.bulk2.job("ingest", { id: jobId })
+
+const openUpsertJob = async (connection: Connection, spec: UpsertJobSpec) => {
+  const created = connection.bulk2.createJob({
+    object: spec.object,
+    operation: "upsert",
+    externalIdFieldName: spec.externalIdField,
+    contentType: "CSV",
+    lineEnding: "LF",
+  })
+  return toBulkJob((await created.open()) as JobInfo)
 }
 
-const logIn = (
-  login: SalesforceLogin,
+// jsforce's own upload retries a PUT after a 5xx with its body stream already spent, sending an
+// empty file: upload through an HttpApi that does not retry, and let the caller decide.
+const putCsv = async (
+  HttpApi: typeof JsforceHttpApi,
+  connection: Connection,
   version: string,
-  secrets: ReadonlyArray<string>,
-): Effect.Effect<readonly [Connection, CrmSession], CrmError> => {
-  if (login.kind === "session") {
-    return Effect.map(
-      Effect.promise(() => connectionFor(login, version)),
-      (connection) => [connection, { instanceUrl: login.instanceUrl, userId: null, organizationId: null }] as const,
-    )
-  }
-  const method = Option.isSome(login.oauth2) ? "OAuth2 password" : "SOAP"
-  const secret =
-    Redacted.value(login.password) + Option.match(login.securityToken, { onNone: () => "", onSome: Redacted.value })
-  return Effect.flatMap(
-    Effect.promise(() => connectionFor(login, version)),
-    (connection) =>
-      Effect.tryPromise({
-        try: () => connection.login(login.username, secret),
-        catch: loginError(method, login.loginUrl, login.username, secrets),
-      }).pipe(
-        Effect.map(
-          (user) =>
-            [
-              connection,
-              { instanceUrl: connection.instanceUrl, userId: user.id, organizationId: user.organizationId },
-            ] as const,
-        ),
-      ),
-  )
+  jobId: string,
+  csv: string,
+) => {
+  const api = new HttpApi(connection, { responseType: "text/plain", retry: { methods: [] } })
+  await api.request({
+    method: "PUT",
+    url: new URL(`/services/data/v${version}/jobs/ingest/${jobId}/batches`, connection.instanceUrl).toString(),
+    body: csv,
+    headers: { "Content-Type": "text/csv" },
+  })
+}
+
+const fetchResults = async (connection: Connection, jobId: string, externalIdField: string) => {
+  const ingest = job(connection, jobId)
+  const [successful, failed, unprocessed] = await Promise.all([
+    ingest.getSuccessfulResults(true),
+    ingest.getFailedResults(true),
+    ingest.getUnprocessedRecords(true),
+  ])
+  return parseJobResults(externalIdField, {
+    successful: successful ?? undefined,
+    failed: failed ?? undefined,
+    unprocessed: typeof unprocessed === "string" ? unprocessed : undefined,
+  })
 }
 
 /** Crm over jsforce 3: logs in on first use and drives each Bulk API 2.0 step itself. */
-export const CrmJsforce: Layer.Layer<Crm, never, AppConfig> = Layer.effect(
+export const layer: Layer.Layer<Crm, never, AppConfig> = Layer.effect(
   Crm,
   Effect.gen(function* () {
     const all = yield* AppConfig
-    const settings = all.salesforce
-    const secrets = secretValues(all)
-    const version = settings.apiVersion
-    let established: readonly [Connection, CrmSession] | undefined
-    const lock = yield* Effect.makeSemaphore(1)
-    const establish = lock.withPermits(1)(
-      Effect.suspend((): Effect.Effect<readonly [Connection, CrmSession], CrmError> => {
-        if (established !== undefined) return Effect.succeed(established)
-        return Either.match(salesforceLogin(settings), {
-          onLeft: (error) => Effect.fail(new AuthenticationError({ message: error.message, details: error.details })),
-          onRight: Option.match({
-            onNone: () =>
-              Effect.fail(
-                new AuthenticationError({
-                  message:
-                    "no Salesforce credentials: set SF_USERNAME and SF_PASSWORD, or SF_INSTANCE_URL and SF_ACCESS_TOKEN",
-                  details: { setting: "SF_USERNAME" },
-                }),
-              ),
-            onSome: (login) => logIn(login, version, secrets),
-          }),
-        }).pipe(
-          Effect.tap((result) =>
-            Effect.sync(() => {
-              established = result
-            }),
-          ),
-        )
+    const version = all.salesforce.apiVersion
+    const jsforce = yield* Effect.cached(loadJsforce)
+    const { session, call } = yield* makeSession(all, jsforce)
+    const connect = Effect.fn("Crm.connect")(() => session)
+
+    const createUpsertJob = Effect.fn("Crm.createUpsertJob")((spec: UpsertJobSpec) =>
+      call("create job", undefined, (connection) => openUpsertJob(connection, spec)),
+    )
+
+    const uploadCsv = Effect.fn("Crm.uploadCsv")(function* (jobId: string, csv: string) {
+      const { HttpApi } = yield* jsforce
+      yield* call("upload", jobId, (connection) => putCsv(HttpApi, connection, version, jobId, csv))
+    })
+
+    const closeJob = Effect.fn("Crm.closeJob")((jobId: string) =>
+      call("close job", jobId, async (connection) => {
+        const ingest = job(connection, jobId)
+        await ingest.close()
+        return toBulkJob(ingest.getInfo() as JobInfo)
       }),
     )
-    const call = <A>(operation: string, jobId: string | undefined, run: (connection: Connection) => Promise<A>) =>
-      Effect.flatMap(establish, ([connection]) =>
-        Effect.tryPromise({ try: () => run(connection), catch: crmError(operation, jobId, secrets) }),
-      ).pipe(Effect.withSpan(`Crm.${operation}`, { attributes: jobId === undefined ? {} : { jobId } }))
-    const job = (connection: Connection, jobId: string) => connection.bulk2.job("ingest", { id: jobId })
-    const ingestUrl = (connection: Connection, path: string) =>
-      new URL(`/services/data/v${version}/jobs/ingest${path}`, connection.instanceUrl).toString()
 
-    return {
-      connect: Effect.map(establish, ([, session]) => session),
-      createUpsertJob: (spec) =>
-        call("create job", undefined, async (connection) => {
-          const created = connection.bulk2.createJob({
-            object: spec.object,
-            operation: "upsert",
-            externalIdFieldName: spec.externalIdField,
-            contentType: "CSV",
-            lineEnding: "LF",
-          })
-          return toBulkJob((await created.open()) as JobInfo)
-        }),
-      // jsforce's own upload retries a PUT after a 5xx with its body stream already spent, sending
-      // an empty file: upload through an HttpApi that does not retry, and let the caller decide.
-      uploadCsv: (jobId, csv) =>
-        call("upload", jobId, async (connection) => {
-          const { HttpApi } = await jsforce()
-          const api = new HttpApi(connection, { responseType: "text/plain", retry: { methods: [] } })
-          await api.request({
-            method: "PUT",
-            url: ingestUrl(connection, `/${jobId}/batches`),
-            body: csv,
-            headers: { "Content-Type": "text/csv" },
-          })
-        }),
-      closeJob: (jobId) =>
-        call("close job", jobId, async (connection) => {
-          const ingest = job(connection, jobId)
-          await ingest.close()
-          return toBulkJob(ingest.getInfo() as JobInfo)
-        }),
-      abortJob: (jobId) =>
-        call("abort job", jobId, async (connection) => {
-          const ingest = job(connection, jobId)
-          await ingest.abort()
-          return toBulkJob(ingest.getInfo() as JobInfo)
-        }),
-      jobInfo: (jobId) =>
-        call("check job", jobId, (connection) => job(connection, jobId).check()).pipe(
-          Effect.map((info) => Option.some(toBulkJob(info as JobInfo))),
-          Effect.catchIf(
-            (error) => error._tag === "SalesforceSyncError" && error.details.errorCode === "NOT_FOUND",
-            () => Effect.succeed(Option.none<BulkJob>()),
-          ),
+    const abortJob = Effect.fn("Crm.abortJob")((jobId: string) =>
+      call("abort job", jobId, async (connection) => {
+        const ingest = job(connection, jobId)
+        await ingest.abort()
+        return toBulkJob(ingest.getInfo() as JobInfo)
+      }),
+    )
+
+    const jobInfo = Effect.fn("Crm.jobInfo")((jobId: string) =>
+      call("check job", jobId, (connection) => job(connection, jobId).check()).pipe(
+        Effect.map((info) => Option.some(toBulkJob(info as JobInfo))),
+        Effect.catchIf(
+          (error) => error._tag === "SalesforceSyncError" && error.details.errorCode === "NOT_FOUND",
+          () => Effect.succeed(Option.none<BulkJob>()),
         ),
-      jobResults: (jobId, externalIdField) =>
-        call("fetch results", jobId, async (connection) => {
-          const ingest = job(connection, jobId)
-          const [successful, failed, unprocessed] = await Promise.all([
-            ingest.getSuccessfulResults(true),
-            ingest.getFailedResults(true),
-            ingest.getUnprocessedRecords(true),
-          ])
-          return parseJobResults(externalIdField, {
-            successful: successful ?? undefined,
-            failed: failed ?? undefined,
-            unprocessed: typeof unprocessed === "string" ? unprocessed : undefined,
-          })
-        }),
-    }
+      ),
+    )
+
+    const jobResults = Effect.fn("Crm.jobResults")((jobId: string, externalIdField: string) =>
+      call("fetch results", jobId, (connection) => fetchResults(connection, jobId, externalIdField)),
+    )
+
+    return withCrmRetry({
+      connect: connect(),
+      createUpsertJob,
+      uploadCsv,
+      closeJob,
+      abortJob,
+      jobInfo,
+      jobResults,
+    })
   }),
 )

@@ -1,9 +1,8 @@
 import { parse } from "csv-parse/sync"
 import { Effect, Layer, Option } from "effect"
 import { NULL_VALUE } from "../../codecs/SalesforceCsv.js"
-import type { AuthenticationError, SalesforceSyncError } from "../../domain/Errors.js"
 import type { BulkJob, BulkJobState, RowResult } from "../../domain/SalesforceResults.js"
-import { Crm, type CrmError } from "../../services/Crm.js"
+import { Crm, type CrmError, type UpsertJobSpec, withCrmRetry } from "../../services/Crm.js"
 
 export type CrmOperation =
   | "connect"
@@ -100,10 +99,10 @@ const info = (job: MemoryJob): BulkJob => ({
   errorMessage: null,
 })
 
-/** The Crm service over a MemoryOrg. */
-export const crmMemory = (org: MemoryOrg): Layer.Layer<Crm> => {
+/** The Crm service over a MemoryOrg, with the same retries as the live layer. */
+export const layer = (org: MemoryOrg): Layer.Layer<Crm> => {
   const step = <A>(operation: CrmOperation, jobId: string | undefined, run: () => A) =>
-    Effect.suspend((): Effect.Effect<A, SalesforceSyncError | AuthenticationError> => {
+    Effect.suspend((): Effect.Effect<A, CrmError> => {
       org.calls.push({ operation, ...(jobId === undefined ? {} : { jobId }) })
       const i = org.failures.findIndex((f) => f.operation === operation)
       if (i >= 0) return Effect.fail(org.failures.splice(i, 1)[0]?.error as CrmError)
@@ -114,52 +113,63 @@ export const crmMemory = (org: MemoryOrg): Layer.Layer<Crm> => {
     if (job === undefined) throw new Error(`no job ${jobId} in the memory org`)
     return job
   }
-  return Layer.succeed(Crm, {
-    connect: step("connect", undefined, () => ({ instanceUrl: "memory://org", userId: null, organizationId: null })),
-    createUpsertJob: (spec) =>
-      step("createUpsertJob", undefined, () => {
-        const job: MemoryJob = {
-          id: org.nextId("750"),
-          object: spec.object,
-          externalIdField: spec.externalIdField,
-          state: "Open",
-          csv: undefined,
-          pollsLeft: 0,
-          results: [],
-        }
-        org.jobs.set(job.id, job)
-        return info(job)
-      }),
-    uploadCsv: (jobId, csv) =>
-      step("uploadCsv", jobId, () => {
-        known(jobId).csv = csv
-        org.uploads.set(jobId, csv)
-      }),
-    closeJob: (jobId) =>
-      step("closeJob", jobId, () => {
-        const job = known(jobId)
-        job.state = "UploadComplete"
-        job.pollsLeft = org.inProgressPolls
-        return info(job)
-      }),
-    abortJob: (jobId) =>
-      step("abortJob", jobId, () => {
-        const job = known(jobId)
-        job.state = "Aborted"
-        return info(job)
-      }),
-    jobInfo: (jobId) =>
-      step("jobInfo", jobId, () => {
-        const job = org.jobs.get(jobId)
-        if (job === undefined) return Option.none()
-        if (job.state === "UploadComplete" || job.state === "InProgress") {
-          if (job.pollsLeft > 0) {
-            job.pollsLeft -= 1
-            job.state = "InProgress"
-          } else org.process(job)
-        }
-        return Option.some(info(job))
-      }),
-    jobResults: (jobId) => step("jobResults", jobId, () => known(jobId).results),
-  })
+  const connect = Effect.fn("Crm.connect")(() =>
+    step("connect", undefined, () => ({ instanceUrl: "memory://org", userId: null, organizationId: null })),
+  )
+  const createUpsertJob = Effect.fn("Crm.createUpsertJob")((spec: UpsertJobSpec) =>
+    step("createUpsertJob", undefined, () => {
+      const job: MemoryJob = {
+        id: org.nextId("750"),
+        object: spec.object,
+        externalIdField: spec.externalIdField,
+        state: "Open",
+        csv: undefined,
+        pollsLeft: 0,
+        results: [],
+      }
+      org.jobs.set(job.id, job)
+      return info(job)
+    }),
+  )
+  const uploadCsv = Effect.fn("Crm.uploadCsv")((jobId: string, csv: string) =>
+    step("uploadCsv", jobId, () => {
+      known(jobId).csv = csv
+      org.uploads.set(jobId, csv)
+    }),
+  )
+  const closeJob = Effect.fn("Crm.closeJob")((jobId: string) =>
+    step("closeJob", jobId, () => {
+      const job = known(jobId)
+      job.state = "UploadComplete"
+      job.pollsLeft = org.inProgressPolls
+      return info(job)
+    }),
+  )
+  const abortJob = Effect.fn("Crm.abortJob")((jobId: string) =>
+    step("abortJob", jobId, () => {
+      const job = known(jobId)
+      job.state = "Aborted"
+      return info(job)
+    }),
+  )
+  const jobInfo = Effect.fn("Crm.jobInfo")((jobId: string) =>
+    step("jobInfo", jobId, () => {
+      const job = org.jobs.get(jobId)
+      if (job === undefined) return Option.none()
+      if (job.state === "UploadComplete" || job.state === "InProgress") {
+        if (job.pollsLeft > 0) {
+          job.pollsLeft -= 1
+          job.state = "InProgress"
+        } else org.process(job)
+      }
+      return Option.some(info(job))
+    }),
+  )
+  const jobResults = Effect.fn("Crm.jobResults")((jobId: string, _externalIdField: string) =>
+    step("jobResults", jobId, () => known(jobId).results),
+  )
+  return Layer.succeed(
+    Crm,
+    withCrmRetry({ connect: connect(), createUpsertJob, uploadCsv, closeJob, abortJob, jobInfo, jobResults }),
+  )
 }

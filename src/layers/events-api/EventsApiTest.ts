@@ -1,5 +1,6 @@
 import { Effect, Layer, Option } from "effect"
 import type { ApiError, AuthenticationError } from "../../domain/Errors.js"
+import type { Week } from "../../domain/Week.js"
 import { EventsApi, type EventsPage } from "../../services/EventsApi.js"
 
 /** What page `n` answers: its records' JSON texts, or a final error (after retries, as the live layer would). */
@@ -24,21 +25,16 @@ export const testPage = (page: number, records: ReadonlyArray<string>, total?: n
 })
 
 /** Pages from an array: `pages[n - 1]` answers page `n`; pages past the end are empty. */
-export const EventsApiTest = {
-  layer: (pages: ReadonlyArray<TestPage>, options: EventsApiTestOptions): Layer.Layer<EventsApi> =>
-    Layer.succeed(
-      EventsApi,
-      EventsApi.of({
-        pageSize: options.pageSize,
-        page: (_week, n) =>
-          Effect.suspend(() => {
-            options.onRequest?.(n)
-            const answer = pages[n - 1] ?? []
-            return Array.isArray(answer)
-              ? Effect.succeed(testPage(n, answer as ReadonlyArray<string>, options.total))
-              : Effect.fail(answer as ApiError | AuthenticationError)
-          }),
-        health: Effect.void,
-      }),
-    ),
+export const layer = (pages: ReadonlyArray<TestPage>, options: EventsApiTestOptions): Layer.Layer<EventsApi> => {
+  const page = Effect.fn("EventsApi.page")((_week: Week, n: number) =>
+    Effect.suspend(() => {
+      options.onRequest?.(n)
+      const answer = pages[n - 1] ?? []
+      return Array.isArray(answer)
+        ? Effect.succeed(testPage(n, answer as ReadonlyArray<string>, options.total))
+        : Effect.fail(answer as ApiError | AuthenticationError)
+    }),
+  )
+  const health = Effect.fn("EventsApi.health")(() => Effect.void)
+  return Layer.succeed(EventsApi, EventsApi.of({ pageSize: options.pageSize, page, health: health() }))
 }

@@ -74,3 +74,24 @@ export const connectAdls = (
     }
     return connect(new DataLakeServiceClient(url, new DefaultAzureCredential(), pipeline), "default-azure-credential")
   })
+
+const CONTENT_TYPES: Record<string, string> = {
+  parquet: "application/vnd.apache.parquet",
+  json: "application/json",
+  ndjson: "application/x-ndjson",
+  jsonl: "application/x-ndjson",
+  csv: "text/csv",
+}
+
+/** The Content-Type a put sets, by file extension. */
+export const contentType = (path: string) =>
+  CONTENT_TYPES[path.slice(path.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream"
+
+/**
+ * A lake path as the SDK's `move` takes its destination: as a URL path, not a name. Given the
+ * name as it is, `move` cuts it at a `?`, passes `%2f` on for the service to decode into a `/`,
+ * and lets the URL parser fold a `%2e%2e` segment away, which moved the file out of its
+ * directory, even into another container. Each segment encoded, the service decodes the very
+ * name `getFileClient(path)` wrote.
+ */
+export const moveDestination = (path: string): string => path.split("/").map(encodeURIComponent).join("/")

@@ -1,5 +1,6 @@
 import { AuthenticationError, AzureStorageError } from "../../domain/Errors.js"
 import { secretScrubber } from "../../domain/SecretText.js"
+import type { FileFacts } from "../../platform/Files.js"
 
 const AUTH_CODES = new Set([
   "AuthenticationFailed",
@@ -120,3 +121,23 @@ export const toLakeError =
       details: { ...details, transient, ...(f.status === 404 ? { reason: "NotFound" } : {}) },
     })
   }
+
+/** A stored object whose size or SHA-256 is not the expected one: never transient. */
+export const mismatch = (
+  operation: string,
+  path: string,
+  expected: FileFacts,
+  actual: { sizeBytes: number; sha256?: string | undefined },
+) =>
+  new AzureStorageError({
+    message: `ADLS ${operation} of ${path}: the stored object does not match (size ${actual.sizeBytes} vs ${expected.sizeBytes}, sha256 ${actual.sha256 ?? "missing"} vs ${expected.sha256})`,
+    details: {
+      operation,
+      path,
+      expectedSizeBytes: expected.sizeBytes,
+      actualSizeBytes: actual.sizeBytes,
+      expectedSha256: expected.sha256,
+      actualSha256: actual.sha256 ?? null,
+      transient: false,
+    },
+  })

@@ -6,8 +6,9 @@ import { LocalStorageError } from "../../domain/Errors.js"
 import { joinPath } from "../../domain/LakePath.js"
 import { atomicWrite, type FileFacts, fileFacts, localStorageError, writeFileAtomic } from "../../platform/Files.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import type { LakeEntry, LakeObject } from "../../services/Lake.js"
-import { isStagingPath, Lake, lakePath, lakePrefix, logSkipped, logWritten } from "../../services/Lake.js"
+import { Lake, type LakeEntry, type LakeObject } from "../../services/Lake.js"
+import { isStagingPath, lakePath, lakePrefix } from "./LakePaths.js"
+import { logSkipped, logWritten } from "./LakePutLog.js"
 
 /** Where each file's SHA-256 is kept, under the lake's root; hidden, so query engines skip it. */
 const META_DIR = ".lake-meta"
@@ -17,6 +18,73 @@ const Recorded = Schema.parseJson(
   Schema.Struct({ sizeBytes: Schema.Number, mtimeMs: Schema.Number, sha256: Schema.String }),
 )
 
+type Digest = { readonly sizeBytes: number; readonly sha256: string }
+
+const info = (fs: FileSystem.FileSystem, file: string) =>
+  fs.stat(file).pipe(
+    Effect.map(Option.some),
+    Effect.catchIf(
+      (e) => e._tag === "SystemError" && e.reason === "NotFound",
+      () => Effect.succeed(Option.none()),
+    ),
+    Effect.mapError(localStorageError("stat", file)),
+  )
+
+const mtimeMsOf = (found: Option.Option<FileSystem.File.Info>): number =>
+  Option.getOrElse(
+    Option.flatMap(found, (i) => i.mtime),
+    () => new Date(0),
+  ).getTime()
+
+/** Copies `from` to `to` as a stream, hashing the bytes written. */
+const copyHashed = (fs: FileSystem.FileSystem, from: string, to: string) =>
+  Effect.suspend(() => {
+    const hash = createHash("sha256")
+    let sizeBytes = 0
+    return fs.stream(from, { chunkSize: 1024 * 1024 }).pipe(
+      Stream.tap((chunk) =>
+        Effect.sync(() => {
+          hash.update(chunk)
+          sizeBytes += chunk.length
+        }),
+      ),
+      Stream.run(fs.sink(to)),
+      Effect.mapError(localStorageError("copy", from)),
+      Effect.map((): Digest => ({ sizeBytes, sha256: hash.digest("hex") })),
+    )
+  })
+
+const checked = (operation: string, path: string, expected: Digest) =>
+  Effect.flatMap((actual: Digest) =>
+    actual.sizeBytes === expected.sizeBytes && actual.sha256 === expected.sha256
+      ? Effect.succeed(actual)
+      : Effect.fail(
+          new LocalStorageError({
+            message: `lake ${operation} of ${path}: the bytes copied do not match (size ${actual.sizeBytes} vs ${expected.sizeBytes}, sha256 ${actual.sha256} vs ${expected.sha256}); did the file change meanwhile?`,
+            details: { operation, path, reason: "Mismatch", expected, actual },
+          }),
+        ),
+  )
+
+/** The files under `dir` of the lake at `root` (not the digests, not a put's staging file), sorted. */
+const listFiles = (fs: FileSystem.FileSystem, root: string, dir: string) =>
+  Effect.gen(function* () {
+    const base = dir === "" ? root : joinPath(root, dir)
+    const found = yield* info(fs, base)
+    if (Option.isNone(found) || found.value.type !== "Directory") return []
+    const names = yield* fs
+      .readDirectory(base, { recursive: true })
+      .pipe(Effect.mapError(localStorageError("list", base)))
+    const entries: Array<LakeEntry> = []
+    for (const name of names) {
+      const path = joinPath(dir, name.replaceAll("\\", "/"))
+      if (path === META_DIR || path.startsWith(`${META_DIR}/`) || isStagingPath(path)) continue
+      const item = yield* info(fs, joinPath(root, path))
+      if (Option.isSome(item) && item.value.type === "File") entries.push({ path, sizeBytes: Number(item.value.size) })
+    }
+    return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  })
+
 const make = (root: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
@@ -25,52 +93,12 @@ const make = (root: string) =>
     const metaOf = (path: string) => joinPath(root, META_DIR, `${path}.json`)
     const local = Effect.provideService(FileSystem.FileSystem, fs)
 
-    const info = (file: string) =>
-      fs.stat(file).pipe(
-        Effect.map(Option.some),
-        Effect.catchIf(
-          (e) => e._tag === "SystemError" && e.reason === "NotFound",
-          () => Effect.succeed(Option.none()),
-        ),
-        Effect.mapError(localStorageError("stat", file)),
-      )
-
-    /** Copies `from` to `to` as a stream, hashing the bytes written. */
-    const copyHashed = (from: string, to: string) =>
-      Effect.suspend(() => {
-        const hash = createHash("sha256")
-        let sizeBytes = 0
-        return fs.stream(from, { chunkSize: 1024 * 1024 }).pipe(
-          Stream.tap((chunk) =>
-            Effect.sync(() => {
-              hash.update(chunk)
-              sizeBytes += chunk.length
-            }),
-          ),
-          Stream.run(fs.sink(to)),
-          Effect.mapError(localStorageError("copy", from)),
-          Effect.map(() => ({ sizeBytes, sha256: hash.digest("hex") })),
-        )
-      })
-
-    const checked = (operation: string, path: string, expected: { sizeBytes: number; sha256: string }) =>
-      Effect.flatMap((actual: { sizeBytes: number; sha256: string }) =>
-        actual.sizeBytes === expected.sizeBytes && actual.sha256 === expected.sha256
-          ? Effect.succeed(actual)
-          : Effect.fail(
-              new LocalStorageError({
-                message: `lake ${operation} of ${path}: the bytes copied do not match (size ${actual.sizeBytes} vs ${expected.sizeBytes}, sha256 ${actual.sha256} vs ${expected.sha256}); did the file change meanwhile?`,
-                details: { operation, path, reason: "Mismatch", expected, actual },
-              }),
-            ),
-      )
-
-    const stat = Effect.fn("LakeLocal.stat")(function* (path: string) {
+    const stat = Effect.fn("Lake.stat")(function* (path: string) {
       const p = yield* lakePath(path)
-      const found = yield* info(fileOf(p))
+      const found = yield* info(fs, fileOf(p))
       if (Option.isNone(found) || found.value.type !== "File") return Option.none<LakeObject>()
       const sizeBytes = Number(found.value.size)
-      const mtimeMs = Option.getOrElse(found.value.mtime, () => new Date(0)).getTime()
+      const mtimeMs = mtimeMsOf(found)
       const recorded = yield* fs
         .readFileString(metaOf(p))
         .pipe(Effect.flatMap(Schema.decodeUnknown(Recorded)), Effect.option)
@@ -81,7 +109,7 @@ const make = (root: string) =>
       return Option.some<LakeObject>({ path: p, sizeBytes, sha256: Option.some(sha256) })
     })
 
-    const put = Effect.fn("LakeLocal.put")(function* (localFile: string, path: string) {
+    const put = Effect.fn("Lake.put")(function* (localFile: string, path: string) {
       const p = yield* lakePath(path)
       const facts: FileFacts = { ...(yield* local(fileFacts(localFile))), path: p }
       const existing = yield* stat(p)
@@ -93,12 +121,8 @@ const make = (root: string) =>
         yield* logSkipped(location, facts)
         return facts
       }
-      yield* local(atomicWrite(fileOf(p), (temp) => copyHashed(localFile, temp).pipe(checked("put", p, facts))))
-      const written = yield* info(fileOf(p))
-      const mtimeMs = Option.getOrElse(
-        Option.flatMap(written, (i) => i.mtime),
-        () => new Date(0),
-      ).getTime()
+      yield* local(atomicWrite(fileOf(p), (temp) => copyHashed(fs, localFile, temp).pipe(checked("put", p, facts))))
+      const mtimeMs = mtimeMsOf(yield* info(fs, fileOf(p)))
       yield* local(
         writeFileAtomic(metaOf(p), JSON.stringify({ sizeBytes: facts.sizeBytes, mtimeMs, sha256: facts.sha256 })),
       )
@@ -106,7 +130,7 @@ const make = (root: string) =>
       return facts
     })
 
-    const get = Effect.fn("LakeLocal.get")(function* (path: string, localFile: string) {
+    const get = Effect.fn("Lake.get")(function* (path: string, localFile: string) {
       const p = yield* lakePath(path)
       const found = yield* stat(p)
       if (Option.isNone(found)) {
@@ -117,38 +141,25 @@ const make = (root: string) =>
       }
       const expected = { sizeBytes: found.value.sizeBytes, sha256: Option.getOrElse(found.value.sha256, () => "") }
       const copied = yield* local(
-        atomicWrite(localFile, (temp) => copyHashed(fileOf(p), temp).pipe(checked("get", p, expected))),
+        atomicWrite(localFile, (temp) => copyHashed(fs, fileOf(p), temp).pipe(checked("get", p, expected))),
       )
       return { path: localFile, ...copied }
     })
 
-    const list = Effect.fn("LakeLocal.list")(function* (prefix: string) {
-      const dir = yield* lakePrefix(prefix)
-      const base = dir === "" ? root : fileOf(dir)
-      const found = yield* info(base)
-      if (Option.isNone(found) || found.value.type !== "Directory") return []
-      const names = yield* fs
-        .readDirectory(base, { recursive: true })
-        .pipe(Effect.mapError(localStorageError("list", base)))
-      const entries: Array<LakeEntry> = []
-      for (const name of names) {
-        const path = joinPath(dir, name.replaceAll("\\", "/"))
-        if (path === META_DIR || path.startsWith(`${META_DIR}/`) || isStagingPath(path)) continue
-        const item = yield* info(fileOf(path))
-        if (Option.isSome(item) && item.value.type === "File")
-          entries.push({ path, sizeBytes: Number(item.value.size) })
-      }
-      return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    const list = Effect.fn("Lake.list")(function* (prefix: string) {
+      return yield* listFiles(fs, root, yield* lakePrefix(prefix))
     })
 
-    const remove = Effect.fn("LakeLocal.remove")(function* (path: string) {
+    const remove = Effect.fn("Lake.remove")(function* (path: string) {
       const p = yield* lakePath(path)
       for (const file of [fileOf(p), metaOf(p)]) {
         yield* fs.remove(file, { force: true }).pipe(Effect.mapError(localStorageError("remove", file)))
       }
     })
 
-    return Lake.of({ location, put, exists: (path) => Effect.map(stat(path), Option.isSome), stat, get, remove, list })
+    const exists = Effect.fn("Lake.exists")((path: string) => Effect.map(stat(path), Option.isSome))
+
+    return Lake.of({ location, put, exists, stat, get, remove, list })
   })
 
 /**
@@ -156,10 +167,10 @@ const make = (root: string) =>
  * atomically, each file's SHA-256 recorded under `{dir}/.lake-meta/` (recomputed when the file
  * was changed by hand).
  */
-export const LakeLocal = {
-  at: (dir: string): Layer.Layer<Lake, never, FileSystem.FileSystem> => Layer.effect(Lake, make(dir)),
-  layer: Layer.effect(
-    Lake,
-    Effect.flatMap(AppConfig, (settings) => make(settings.lake.localDir)),
-  ) satisfies Layer.Layer<Lake, never, AppConfig | FileSystem.FileSystem>,
-}
+export const layer: Layer.Layer<Lake, never, AppConfig | FileSystem.FileSystem> = Layer.effect(
+  Lake,
+  Effect.flatMap(AppConfig, (settings) => make(settings.lake.localDir)),
+)
+
+/** The same at `dir`, whatever the settings say. */
+export const layerAt = (dir: string): Layer.Layer<Lake, never, FileSystem.FileSystem> => Layer.effect(Lake, make(dir))

@@ -3,8 +3,9 @@ import { FileSystem } from "@effect/platform"
 import { Effect, Layer, Option } from "effect"
 import { LocalStorageError } from "../../domain/Errors.js"
 import { localStorageError, writeFileAtomic } from "../../platform/Files.js"
-import type { LakeEntry, LakeObject } from "../../services/Lake.js"
-import { Lake, lakePath, lakePrefix, logSkipped, logWritten } from "../../services/Lake.js"
+import { Lake, type LakeEntry, type LakeObject } from "../../services/Lake.js"
+import { lakePath, lakePrefix } from "./LakePaths.js"
+import { logSkipped, logWritten } from "./LakePutLog.js"
 
 interface Stored {
   readonly bytes: Uint8Array
@@ -24,10 +25,11 @@ const make = Effect.gen(function* () {
     sha256: Option.some(o.sha256),
   })
 
-  const stat = (path: string) =>
-    Effect.map(lakePath(path), (p) => Option.map(Option.fromNullable(objects.get(p)), (o) => objectOf(p, o)))
+  const stat = Effect.fn("Lake.stat")((path: string) =>
+    Effect.map(lakePath(path), (p) => Option.map(Option.fromNullable(objects.get(p)), (o) => objectOf(p, o))),
+  )
 
-  const put = Effect.fn("LakeMemory.put")(function* (localFile: string, path: string) {
+  const put = Effect.fn("Lake.put")(function* (localFile: string, path: string) {
     const p = yield* lakePath(path)
     const bytes = yield* fs.readFile(localFile).pipe(Effect.mapError(localStorageError("read", localFile)))
     const facts = { path: p, sizeBytes: bytes.length, sha256: sha256(bytes) }
@@ -40,7 +42,7 @@ const make = Effect.gen(function* () {
     return facts
   })
 
-  const get = Effect.fn("LakeMemory.get")(function* (path: string, localFile: string) {
+  const get = Effect.fn("Lake.get")(function* (path: string, localFile: string) {
     const p = yield* lakePath(path)
     const found = objects.get(p)
     if (!found) {
@@ -53,7 +55,7 @@ const make = Effect.gen(function* () {
     return { path: localFile, sizeBytes: found.bytes.length, sha256: found.sha256 }
   })
 
-  const list = (prefix: string) =>
+  const list = Effect.fn("Lake.list")((prefix: string) =>
     Effect.map(
       lakePrefix(prefix),
       (dir): ReadonlyArray<LakeEntry> =>
@@ -61,14 +63,15 @@ const make = Effect.gen(function* () {
           .filter(([p]) => dir === "" || p.startsWith(`${dir}/`))
           .map(([p, o]) => ({ path: p, sizeBytes: o.bytes.length }))
           .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    )
+    ),
+  )
 
-  const remove = (path: string) => Effect.map(lakePath(path), (p) => void objects.delete(p))
+  const remove = Effect.fn("Lake.remove")((path: string) => Effect.map(lakePath(path), (p) => void objects.delete(p)))
 
-  return Lake.of({ location, put, exists: (path) => Effect.map(stat(path), Option.isSome), stat, get, remove, list })
+  const exists = Effect.fn("Lake.exists")((path: string) => Effect.map(stat(path), Option.isSome))
+
+  return Lake.of({ location, put, exists, stat, get, remove, list })
 })
 
 /** The lake as a map in memory, fresh for each build of the layer: for tests of the stages. */
-export const LakeMemory = {
-  layer: Layer.effect(Lake, make) satisfies Layer.Layer<Lake, never, FileSystem.FileSystem>,
-}
+export const layer: Layer.Layer<Lake, never, FileSystem.FileSystem> = Layer.effect(Lake, make)

@@ -16,7 +16,7 @@ const queueLines = (text: string): ReadonlyArray<string> => text.split("\n").fil
  * rename (the queue is small: it holds failed writes only), so a crash at any point leaves the
  * previous file or the new one, and at worst a hidden temp file nobody reads.
  */
-export const makeStateStoreFs = (paths: StatePaths) =>
+const make = (paths: StatePaths) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     // Read-modify-write of the queue must not interleave within a process.
@@ -46,33 +46,52 @@ export const makeStateStoreFs = (paths: StatePaths) =>
             .pipe(Effect.mapError(localStorageError("remove", paths.pendingUpdates)))
         : write(paths.pendingUpdates, `${lines.join("\n")}\n`)
 
+    const readCheckpointMirror = Effect.fn("StateStore.readCheckpointMirror")(function* () {
+      const text = yield* readText(paths.checkpoint)
+      if (Option.isNone(text)) return Option.none<CheckpointMirror>()
+      return yield* Either.match(decodeMirror(text.value), {
+        onLeft: (error) =>
+          Effect.fail(
+            new LocalStorageError({
+              message: `${paths.checkpoint} is not a checkpoint mirror: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+              details: { operation: "read", path: paths.checkpoint, reason: "invalid" },
+            }),
+          ),
+        onRight: (mirror) => Effect.succeed(Option.some(mirror)),
+      })
+    })
+
+    const writeCheckpointMirror = Effect.fn("StateStore.writeCheckpointMirror")((mirror: CheckpointMirror) =>
+      write(paths.checkpoint, `${JSON.stringify(mirror, null, 2)}\n`),
+    )
+
+    const appendPending = Effect.fn("StateStore.appendPending")((line: string) =>
+      line.includes("\n")
+        ? Effect.dieMessage("a pending update must be a single line")
+        : lock.withPermits(1)(Effect.flatMap(readQueue, (lines) => writeQueue([...lines, line]))),
+    )
+
+    const readPending = Effect.fn("StateStore.readPending")(() => readQueue)
+
+    const settlePending = Effect.fn("StateStore.settlePending")((consumed: number, keep: ReadonlyArray<string>) =>
+      lock.withPermits(1)(Effect.flatMap(readQueue, (lines) => writeQueue([...keep, ...lines.slice(consumed)]))),
+    )
+
     return StateStore.of({
-      readCheckpointMirror: Effect.flatMap(readText(paths.checkpoint), (text) => {
-        if (Option.isNone(text)) return Effect.succeed(Option.none())
-        return Either.match(decodeMirror(text.value), {
-          onLeft: (error) =>
-            Effect.fail(
-              new LocalStorageError({
-                message: `${paths.checkpoint} is not a checkpoint mirror: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
-                details: { operation: "read", path: paths.checkpoint, reason: "invalid" },
-              }),
-            ),
-          onRight: (mirror) => Effect.succeed(Option.some(mirror)),
-        })
-      }),
-      writeCheckpointMirror: (mirror) => write(paths.checkpoint, `${JSON.stringify(mirror, null, 2)}\n`),
-      appendPending: (line) =>
-        line.includes("\n")
-          ? Effect.dieMessage("a pending update must be a single line")
-          : lock.withPermits(1)(Effect.flatMap(readQueue, (lines) => writeQueue([...lines, line]))),
-      readPending: readQueue,
-      settlePending: (consumed, keep) =>
-        lock.withPermits(1)(Effect.flatMap(readQueue, (lines) => writeQueue([...keep, ...lines.slice(consumed)]))),
+      readCheckpointMirror: readCheckpointMirror(),
+      writeCheckpointMirror,
+      appendPending,
+      readPending: readPending(),
+      settlePending,
     })
   })
 
 /** The state files under STATE_DIR. */
-export const StateStoreFs: Layer.Layer<StateStore, never, FileSystem.FileSystem | AppConfig> = Layer.effect(
+export const layer: Layer.Layer<StateStore, never, FileSystem.FileSystem | AppConfig> = Layer.effect(
   StateStore,
-  Effect.flatMap(AppConfig, (settings) => makeStateStoreFs(statePaths(settings.locations))),
+  Effect.flatMap(AppConfig, (settings) => make(statePaths(settings.locations))),
 )
+
+/** The same at `paths`, whatever the settings say. */
+export const layerAt = (paths: StatePaths): Layer.Layer<StateStore, never, FileSystem.FileSystem> =>
+  Layer.effect(StateStore, make(paths))

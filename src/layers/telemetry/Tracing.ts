@@ -13,7 +13,7 @@ import type { TelemetrySettings } from "../../services/AppConfig.js"
  * fails the command. Without an endpoint this is no layer at all: spans stay in the process,
  * where log lines still carry their trace and span ids.
  */
-export const tracingLayer = (settings: TelemetrySettings, serviceVersion: string): Layer.Layer<never> =>
+export const layer = (settings: TelemetrySettings, serviceVersion: string): Layer.Layer<never> =>
   Option.match(settings.otlpEndpoint, {
     onNone: () => Layer.empty,
     onSome: (endpoint) =>

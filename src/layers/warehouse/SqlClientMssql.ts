@@ -63,7 +63,7 @@ export const mssqlClientConfig = (
   })
 
 /** Azure SQL / SQL Server through @effect/sql-mssql (tedious). Connects, and checks it can, when built. */
-export const SqlClientMssql = (
+export const layer = (
   settings: WarehouseSettings,
 ): Layer.Layer<SqlClient.SqlClient | MssqlClient.MssqlClient, WarehouseError | ConfigurationError> =>
   Layer.unwrapEffect(

@@ -26,7 +26,7 @@ const directoryOf = (path: string) => {
  * The embedded warehouse: one SQLite connection at `path` (SQLITE_PATH), its directory created
  * first, or `:memory:`.
  */
-export const SqlClientSqlite = (
+export const layer = (
   path: string,
 ): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, WarehouseError, FileSystem.FileSystem> =>
   Layer.scopedContext(

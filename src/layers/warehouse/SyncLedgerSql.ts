@@ -1,9 +1,10 @@
-import type { SqlClient } from "@effect/sql"
-import { Array as Arr, Effect, Layer } from "effect"
+import type { SqlClient, Statement } from "@effect/sql"
+import { Array as Arr, Clock, Effect, Layer } from "effect"
 import type { CollectedJob, JobRow, LedgerJob, LedgerJobState, NewJob } from "../../services/SyncLedger.js"
 import { SyncLedger } from "../../services/SyncLedger.js"
+import { warehouseRetry } from "../../services/Warehouse.js"
 import { PARAMETER_BUDGET } from "./WarehouseLoad.js"
-import { makeSqlContext } from "./WarehouseSqlContext.js"
+import { makeSqlContext, type SqlContext } from "./WarehouseSqlContext.js"
 import { mapSqlErrors } from "./WarehouseSqlErrors.js"
 import { isoDateOf } from "./WarehouseSqlTypes.js"
 
@@ -11,8 +12,8 @@ import { isoDateOf } from "./WarehouseSqlTypes.js"
 const batches = <A>(rows: ReadonlyArray<A>, columns: number): Array<Array<A>> =>
   Arr.chunksOf(rows, Math.floor(PARAMETER_BUDGET.mssql / columns))
 
-/** `YYYY-MM-DD HH:MM:SS.mmm` UTC: SQLite keeps it as sortable text, SQL Server reads it as DATETIME2. */
-const timestamp = (date: Date) => date.toISOString().replace("T", " ").slice(0, 23)
+/** Now as `YYYY-MM-DD HH:MM:SS.mmm` UTC: SQLite keeps it as sortable text, SQL Server reads it as DATETIME2. */
+const timestamp = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString().replace("T", " ").slice(0, 23))
 const readDate = (value: unknown): Date =>
   value instanceof Date ? value : new Date(`${String(value).replace(" ", "T")}${String(value).length > 10 ? "Z" : ""}`)
 const readIsoDate = (value: unknown): string => isoDateOf(value) ?? String(value).slice(0, 10)
@@ -29,132 +30,171 @@ interface JobRecord {
   readonly updated_at: unknown
 }
 
-export const SyncLedgerSql: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> = Layer.effect(
-  SyncLedger,
-  Effect.gen(function* () {
-    const { sql, table } = yield* makeSqlContext
-    const jobs = table("salesforce_sync_job")
-    const jobRowsTable = table("salesforce_sync_job_row")
-    const state = table("salesforce_sync_state")
-    const results = table("salesforce_sync_result")
+/** The ledger's tables on one client, and an INSERT of many records in batches under SQL Server's parameter limit. */
+const ledgerTables = ({ sql, table }: SqlContext) => {
+  const insertAll = (into: Statement.Identifier, records: ReadonlyArray<Record<string, unknown>>) =>
+    Effect.forEach(
+      batches(records, Object.keys(records[0] ?? {}).length || 1),
+      (batch) => sql`INSERT INTO ${into} ${sql.insert(batch)}`,
+      { discard: true },
+    )
+  return {
+    sql,
+    insertAll,
+    jobs: table("salesforce_sync_job"),
+    jobRowsTable: table("salesforce_sync_job_row"),
+    state: table("salesforce_sync_state"),
+    results: table("salesforce_sync_result"),
+  }
+}
 
-    /** Inserts records in batches small enough for SQL Server's parameter limit. */
-    const insertAll = (into: typeof jobs, records: ReadonlyArray<Record<string, unknown>>) =>
-      Effect.forEach(
-        batches(records, Object.keys(records[0] ?? {}).length || 1),
-        (batch) => sql`INSERT INTO ${into} ${sql.insert(batch)}`,
-        { discard: true },
+type LedgerTables = ReturnType<typeof ledgerTables>
+
+/** The job ledger: the Bulk jobs started, their rows, their state. */
+const makeJobs = ({ sql, insertAll, jobs, jobRowsTable }: LedgerTables) => {
+  const recordJob = Effect.fn("SyncLedger.recordJob")((job: NewJob) =>
+    Effect.gen(function* () {
+      const now = yield* timestamp
+      yield* sql`INSERT INTO ${jobs} ${sql.insert({
+        job_id: job.jobId,
+        run_id: job.runId,
+        week_start: job.week.start,
+        week_end: job.week.end,
+        object_name: job.objectName,
+        state: "Open",
+        record_count: job.rows.length,
+        created_at: now,
+        updated_at: now,
+      })}`
+      yield* insertAll(
+        jobRowsTable,
+        job.rows.map((row) => ({ job_id: job.jobId, external_id: row.externalId, content_hash: row.contentHash })),
       )
+    }).pipe(
+      sql.withTransaction,
+      mapSqlErrors("record a Bulk job (Salesforce sync ledger)"),
+      Effect.retry(warehouseRetry),
+    ),
+  )
 
-    const syncedHashes = (externalIds: ReadonlyArray<string>) =>
-      Effect.gen(function* () {
-        const hashes = new Map<string, string>()
-        for (const batch of batches(externalIds, 1)) {
-          const rows = yield* sql<{ external_id: string; content_hash: string }>`
-            SELECT external_id, content_hash FROM ${state} WHERE ${sql.in("external_id", batch)}`
-          for (const row of rows) hashes.set(row.external_id, row.content_hash.trim())
-        }
-        return hashes as ReadonlyMap<string, string>
-      }).pipe(mapSqlErrors("read the sync state (Salesforce sync ledger)"))
+  const updateJobState = Effect.fn("SyncLedger.updateJobState")((jobId: string, newState: LedgerJobState) =>
+    Effect.flatMap(
+      timestamp,
+      (now) => sql`UPDATE ${jobs} SET state = ${newState}, updated_at = ${now} WHERE job_id = ${jobId}`,
+    ).pipe(
+      Effect.asVoid,
+      mapSqlErrors("update a Bulk job's state (Salesforce sync ledger)"),
+      Effect.retry(warehouseRetry),
+    ),
+  )
 
-    const recordJob = (job: NewJob) => {
-      const now = timestamp(new Date())
-      return Effect.gen(function* () {
-        yield* sql`INSERT INTO ${jobs} ${sql.insert({
-          job_id: job.jobId,
+  const unfinishedJobs = Effect.fn("SyncLedger.unfinishedJobs")((objectName: string) =>
+    sql<JobRecord>`
+      SELECT job_id, run_id, week_start, week_end, object_name, state, record_count, created_at, updated_at
+      FROM ${jobs} WHERE object_name = ${objectName} AND collected_at IS NULL ORDER BY created_at, job_id`.pipe(
+      Effect.map((rows) =>
+        rows.map(
+          (row): LedgerJob => ({
+            jobId: row.job_id,
+            runId: row.run_id,
+            weekStart: readIsoDate(row.week_start),
+            weekEnd: readIsoDate(row.week_end),
+            objectName: row.object_name,
+            state: row.state as LedgerJobState,
+            recordCount: Number(row.record_count),
+            createdAt: readDate(row.created_at),
+            updatedAt: readDate(row.updated_at),
+          }),
+        ),
+      ),
+      mapSqlErrors("list unfinished Bulk jobs (Salesforce sync ledger)"),
+      Effect.retry(warehouseRetry),
+    ),
+  )
+
+  const jobRows = Effect.fn("SyncLedger.jobRows")((jobId: string) =>
+    sql<{ external_id: string; content_hash: string }>`
+      SELECT external_id, content_hash FROM ${jobRowsTable} WHERE job_id = ${jobId}`.pipe(
+      Effect.map((rows) =>
+        rows.map((row): JobRow => ({ externalId: row.external_id, contentHash: row.content_hash.trim() })),
+      ),
+      mapSqlErrors("read a Bulk job's rows (Salesforce sync ledger)"),
+      Effect.retry(warehouseRetry),
+    ),
+  )
+
+  return { recordJob, updateJobState, unfinishedJobs, jobRows }
+}
+
+/** The sync state (the hash each external id last reached Salesforce with) and the results of every row sent. */
+const makeSyncState = ({ sql, insertAll, jobs, jobRowsTable, state, results }: LedgerTables) => {
+  const syncedHashes = Effect.fn("SyncLedger.syncedHashes")((externalIds: ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const hashes = new Map<string, string>()
+      for (const batch of batches(externalIds, 1)) {
+        const rows = yield* sql<{ external_id: string; content_hash: string }>`
+          SELECT external_id, content_hash FROM ${state} WHERE ${sql.in("external_id", batch)}`
+        for (const row of rows) hashes.set(row.external_id, row.content_hash.trim())
+      }
+      return hashes as ReadonlyMap<string, string>
+    }).pipe(mapSqlErrors("read the sync state (Salesforce sync ledger)"), Effect.retry(warehouseRetry)),
+  )
+
+  const collectJob = Effect.fn("SyncLedger.collectJob")((job: CollectedJob) => {
+    const synced = job.results.filter((r) => r.outcome === "created" || r.outcome === "updated")
+    return Effect.gen(function* () {
+      const now = yield* timestamp
+      yield* insertAll(
+        results,
+        job.results.map((r) => ({
           run_id: job.runId,
-          week_start: job.week.start,
-          week_end: job.week.end,
-          object_name: job.objectName,
-          state: "Open",
-          record_count: job.rows.length,
-          created_at: now,
-          updated_at: now,
-        })}`
-        yield* insertAll(
-          jobRowsTable,
-          job.rows.map((row) => ({ job_id: job.jobId, external_id: row.externalId, content_hash: row.contentHash })),
-        )
-      }).pipe(sql.withTransaction, mapSqlErrors("record a Bulk job (Salesforce sync ledger)"))
-    }
-
-    const updateJobState = (jobId: string, newState: LedgerJobState) =>
-      sql`UPDATE ${jobs} SET state = ${newState}, updated_at = ${timestamp(new Date())} WHERE job_id = ${jobId}`.pipe(
-        Effect.asVoid,
-        mapSqlErrors("update a Bulk job's state (Salesforce sync ledger)"),
+          job_id: job.jobId,
+          external_id: r.externalId,
+          salesforce_id: r.salesforceId,
+          outcome: r.outcome,
+          error_code: r.errorCode,
+          error_message: r.errorMessage,
+          recorded_at: now,
+        })),
       )
-
-    const unfinishedJobs = (objectName: string) =>
-      sql<JobRecord>`
-        SELECT job_id, run_id, week_start, week_end, object_name, state, record_count, created_at, updated_at
-        FROM ${jobs} WHERE object_name = ${objectName} AND collected_at IS NULL ORDER BY created_at, job_id`.pipe(
-        Effect.map((rows) =>
-          rows.map(
-            (row): LedgerJob => ({
-              jobId: row.job_id,
-              runId: row.run_id,
-              weekStart: readIsoDate(row.week_start),
-              weekEnd: readIsoDate(row.week_end),
-              objectName: row.object_name,
-              state: row.state as LedgerJobState,
-              recordCount: Number(row.record_count),
-              createdAt: readDate(row.created_at),
-              updatedAt: readDate(row.updated_at),
-            }),
-          ),
-        ),
-        mapSqlErrors("list unfinished Bulk jobs (Salesforce sync ledger)"),
+      for (const batch of batches(synced, 1)) {
+        yield* sql`DELETE FROM ${state} WHERE ${sql.in(
+          "external_id",
+          batch.map((r) => r.externalId),
+        )}`
+      }
+      yield* insertAll(
+        state,
+        synced.map((r) => ({
+          external_id: r.externalId,
+          content_hash: r.contentHash,
+          salesforce_id: r.salesforceId,
+          run_id: job.runId,
+          job_id: job.jobId,
+          synced_at: now,
+        })),
       )
+      yield* sql`UPDATE ${jobs} SET state = ${job.state}, error_message = ${job.errorMessage},
+        updated_at = ${now}, collected_at = ${now} WHERE job_id = ${job.jobId}`
+      yield* sql`DELETE FROM ${jobRowsTable} WHERE job_id = ${job.jobId}`
+    }).pipe(
+      sql.withTransaction,
+      mapSqlErrors("store a Bulk job's results (Salesforce sync ledger)"),
+      Effect.retry(warehouseRetry),
+    )
+  })
 
-    const jobRows = (jobId: string) =>
-      sql<{ external_id: string; content_hash: string }>`
-        SELECT external_id, content_hash FROM ${jobRowsTable} WHERE job_id = ${jobId}`.pipe(
-        Effect.map((rows) =>
-          rows.map((row): JobRow => ({ externalId: row.external_id, contentHash: row.content_hash.trim() })),
-        ),
-        mapSqlErrors("read a Bulk job's rows (Salesforce sync ledger)"),
-      )
+  return { syncedHashes, collectJob }
+}
 
-    const collectJob = (job: CollectedJob) => {
-      const now = timestamp(new Date())
-      const synced = job.results.filter((r) => r.outcome === "created" || r.outcome === "updated")
-      return Effect.gen(function* () {
-        yield* insertAll(
-          results,
-          job.results.map((r) => ({
-            run_id: job.runId,
-            job_id: job.jobId,
-            external_id: r.externalId,
-            salesforce_id: r.salesforceId,
-            outcome: r.outcome,
-            error_code: r.errorCode,
-            error_message: r.errorMessage,
-            recorded_at: now,
-          })),
-        )
-        for (const batch of batches(synced, 1)) {
-          yield* sql`DELETE FROM ${state} WHERE ${sql.in(
-            "external_id",
-            batch.map((r) => r.externalId),
-          )}`
-        }
-        yield* insertAll(
-          state,
-          synced.map((r) => ({
-            external_id: r.externalId,
-            content_hash: r.contentHash,
-            salesforce_id: r.salesforceId,
-            run_id: job.runId,
-            job_id: job.jobId,
-            synced_at: now,
-          })),
-        )
-        yield* sql`UPDATE ${jobs} SET state = ${job.state}, error_message = ${job.errorMessage},
-          updated_at = ${now}, collected_at = ${now} WHERE job_id = ${job.jobId}`
-        yield* sql`DELETE FROM ${jobRowsTable} WHERE job_id = ${job.jobId}`
-      }).pipe(sql.withTransaction, mapSqlErrors("store a Bulk job's results (Salesforce sync ledger)"))
-    }
-
-    return { syncedHashes, recordJob, updateJobState, unfinishedJobs, jobRows, collectJob }
+/**
+ * The ledger in the warehouse's own database, on whatever `SqlClient` is provided. Every method is
+ * one statement or one transaction, retried on `warehouseRetry` as the warehouse's are.
+ */
+export const layer: Layer.Layer<SyncLedger, never, SqlClient.SqlClient> = Layer.effect(
+  SyncLedger,
+  Effect.map(makeSqlContext, (ctx) => {
+    const tables = ledgerTables(ctx)
+    return SyncLedger.of({ ...makeJobs(tables), ...makeSyncState(tables) })
   }),
 )

@@ -2,9 +2,9 @@ import { Clock, Effect, Either, Option } from "effect"
 import type { RunFinish, RunStart, StageFinish, StageStart } from "../../domain/AuditRecords.js"
 import { CheckpointError, WarehouseError } from "../../domain/Errors.js"
 import { parseWeek, type Week } from "../../domain/Week.js"
-import type { Checkpoint } from "../../services/Warehouse.js"
+import { type Checkpoint, warehouseRetry } from "../../services/Warehouse.js"
 import type { SqlContext } from "./WarehouseSqlContext.js"
-import { checkpointError, mapSqlErrors, warehouseRetry } from "./WarehouseSqlErrors.js"
+import { checkpointError, mapSqlErrors } from "./WarehouseSqlErrors.js"
 import { instantOf, isoDateOf, TEXT_LENGTH } from "./WarehouseSqlTypes.js"
 
 type Row = Readonly<Record<string, unknown>>
@@ -39,29 +39,25 @@ const missing = (operation: string, what: string, details: Record<string, unknow
     details: { operation, reason: "not started", ...details },
   })
 
-/** The checkpoint and the audit trail (`pipeline_run`, `pipeline_stage`); every write idempotent. */
-export const makeAudit = (ctx: SqlContext) => {
+/** `UPDATE … OUTPUT INSERTED.col` on SQL Server, `UPDATE … RETURNING col` on SQLite: the rows an update touched. */
+const returning = ({ sql, dialect }: SqlContext, column: string) =>
+  dialect === "mssql" ? sql.literal(` OUTPUT INSERTED.${column}`) : sql.literal("")
+const returningTail = ({ sql, dialect }: SqlContext, column: string) =>
+  dialect === "mssql" ? sql.literal("") : sql.literal(` RETURNING ${column}`)
+
+/** The checkpoint: read, and moved forward only. */
+const makeCheckpoint = (ctx: SqlContext) => {
   const { sql, binds: b, dialect } = ctx
   const checkpoint = ctx.table("pipeline_checkpoint")
-  const runs = ctx.table("pipeline_run")
-  const stages = ctx.table("pipeline_stage")
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
-  const returning = (column: string) =>
-    dialect === "mssql" ? sql.literal(` OUTPUT INSERTED.${column}`) : sql.literal("")
-  const returningTail = (column: string) =>
-    dialect === "mssql" ? sql.literal("") : sql.literal(` RETURNING ${column}`)
 
   const selectCheckpoint = sql<Row>`SELECT next_week_start, next_week_end, updated_at FROM ${checkpoint}
 WHERE checkpoint_id = 1`
 
-  const readCheckpoint = selectCheckpoint.pipe(
-    Effect.mapError(checkpointError),
-    Effect.retry(warehouseRetry),
-    Effect.flatMap((rows) =>
-      rows[0] === undefined ? Effect.succeed(Option.none()) : Effect.map(toCheckpoint(rows[0]), Option.some),
-    ),
-    Effect.withSpan("Warehouse.readCheckpoint"),
-  )
+  const readCheckpoint = Effect.fn("Warehouse.readCheckpoint")(function* () {
+    const rows = yield* selectCheckpoint.pipe(Effect.mapError(checkpointError), Effect.retry(warehouseRetry))
+    return rows[0] === undefined ? Option.none<Checkpoint>() : Option.some(yield* toCheckpoint(rows[0]))
+  })
 
   const upsertCheckpoint = (next: Week, at: Date) =>
     dialect === "mssql"
@@ -78,20 +74,26 @@ ON CONFLICT (checkpoint_id) DO UPDATE SET next_week_start = excluded.next_week_s
   next_week_end = excluded.next_week_end, updated_at = excluded.updated_at
 WHERE excluded.next_week_start > pipeline_checkpoint.next_week_start`
 
-  const advanceCheckpoint = (completed: Week) =>
-    Effect.gen(function* () {
+  const advanceCheckpoint = Effect.fn("Warehouse.advanceCheckpoint")(function* (completed: Week) {
+    yield* Effect.annotateCurrentSpan("completed", completed.toString())
+    return yield* Effect.gen(function* () {
       yield* upsertCheckpoint(completed.next, yield* now)
       const rows = yield* selectCheckpoint
       const current = rows[0] === undefined ? undefined : toCheckpoint(rows[0])
       return current !== undefined && Either.isRight(current) ? current.right.next : completed.next
-    }).pipe(
-      mapSqlErrors("advanceCheckpoint", { week: completed.toString() }),
-      Effect.retry(warehouseRetry),
-      Effect.withSpan("Warehouse.advanceCheckpoint", { attributes: { completed: completed.toString() } }),
-    )
+    }).pipe(mapSqlErrors("advanceCheckpoint", { week: completed.toString() }), Effect.retry(warehouseRetry))
+  })
 
-  const startRun = (run: RunStart) =>
-    (dialect === "mssql"
+  return { readCheckpoint: readCheckpoint(), advanceCheckpoint }
+}
+
+/** The run rows of `pipeline_run`. */
+const makeRuns = (ctx: SqlContext) => {
+  const { sql, binds: b, dialect } = ctx
+  const runs = ctx.table("pipeline_run")
+
+  const insertRun = (run: RunStart) =>
+    dialect === "mssql"
       ? sql`INSERT INTO ${runs} (run_id, correlation_id, week_start, week_end, status, started_at)
 SELECT ${b.text(run.runId)}, ${b.text(run.correlationId)}, ${b.date(run.week.start)}, ${b.date(run.week.end)},
   N'RUNNING', ${b.instant(run.startedAt)}
@@ -100,33 +102,39 @@ WHERE NOT EXISTS (SELECT 1 FROM ${runs} WITH (UPDLOCK, HOLDLOCK) WHERE run_id = 
 VALUES (${b.text(run.runId)}, ${b.text(run.correlationId)}, ${b.date(run.week.start)}, ${b.date(run.week.end)},
   'RUNNING', ${b.instant(run.startedAt)})
 ON CONFLICT (run_id) DO NOTHING`
-    ).pipe(
-      Effect.asVoid,
-      mapSqlErrors("startRun", { run_id: run.runId }),
-      Effect.retry(warehouseRetry),
-      Effect.withSpan("Warehouse.startRun", { attributes: { run_id: run.runId } }),
-    )
 
-  const finishRun = (run: RunFinish) =>
-    sql<Row>`UPDATE ${runs} SET status = ${b.text(run.status)},
+  const startRun = Effect.fn("Warehouse.startRun")(function* (run: RunStart) {
+    yield* Effect.annotateCurrentSpan("run_id", run.runId)
+    yield* insertRun(run).pipe(mapSqlErrors("startRun", { run_id: run.runId }), Effect.retry(warehouseRetry))
+  })
+
+  const finishRun = Effect.fn("Warehouse.finishRun")(function* (run: RunFinish) {
+    yield* Effect.annotateCurrentSpan("run_id", run.runId)
+    const updated = yield* sql<Row>`UPDATE ${runs} SET status = ${b.text(run.status)},
   rows_fetched = ${b.count(run.metrics.rows_fetched)}, rows_output = ${b.count(run.metrics.rows_output)},
   rows_rejected = ${b.count(run.metrics.rows_rejected)}, reject_rate_pct = ${b.float(run.metrics.reject_rate_pct)},
   reject_threshold_pct = ${b.float(run.metrics.reject_threshold_pct)}, finished_at = ${b.instant(run.finishedAt)},
   output_path = ${b.text(run.outputPath)}, rejects_path = ${b.text(run.rejectsPath)},
-  error_type = ${b.text(run.errorType)}, error_message = ${b.text(clip(run.errorMessage))}${returning("run_id")}
-WHERE run_id = ${b.text(run.runId)}${returningTail("run_id")}`.pipe(
+  error_type = ${b.text(run.errorType)}, error_message = ${b.text(clip(run.errorMessage))}${returning(ctx, "run_id")}
+WHERE run_id = ${b.text(run.runId)}${returningTail(ctx, "run_id")}`.pipe(
       mapSqlErrors("finishRun", { run_id: run.runId }),
       Effect.retry(warehouseRetry),
-      Effect.filterOrFail(
-        (rows) => rows.length > 0,
-        () => missing("finishRun", `pipeline_run row for run ${run.runId}`, { run_id: run.runId }),
-      ),
-      Effect.asVoid,
-      Effect.withSpan("Warehouse.finishRun", { attributes: { run_id: run.runId } }),
     )
+    if (updated.length === 0) {
+      return yield* missing("finishRun", `pipeline_run row for run ${run.runId}`, { run_id: run.runId })
+    }
+  })
 
-  const startStage = (stage: StageStart) =>
-    (dialect === "mssql"
+  return { startRun, finishRun }
+}
+
+/** The stage rows of `pipeline_stage`. */
+const makeStages = (ctx: SqlContext) => {
+  const { sql, binds: b, dialect } = ctx
+  const stages = ctx.table("pipeline_stage")
+
+  const upsertStage = (stage: StageStart) =>
+    dialect === "mssql"
       ? sql`MERGE ${stages} WITH (HOLDLOCK) AS target
 USING (SELECT ${b.text(stage.runId)} AS run_id, ${b.text(stage.stage)} AS stage) AS source
   ON target.run_id = source.run_id AND target.stage = source.stage
@@ -138,31 +146,31 @@ WHEN NOT MATCHED THEN INSERT (run_id, stage, status, started_at)
 VALUES (${b.text(stage.runId)}, ${b.text(stage.stage)}, 'RUNNING', ${b.instant(stage.startedAt)})
 ON CONFLICT (run_id, stage) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
   finished_at = NULL, rows_in = NULL, rows_out = NULL, error_type = NULL, error_message = NULL`
-    ).pipe(
-      Effect.asVoid,
-      mapSqlErrors("startStage", { run_id: stage.runId, stage: stage.stage }),
-      Effect.retry(warehouseRetry),
-      Effect.withSpan("Warehouse.startStage", { attributes: { run_id: stage.runId, stage: stage.stage } }),
-    )
 
-  const finishStage = (stage: StageFinish) =>
-    sql<Row>`UPDATE ${stages} SET status = ${b.text(stage.status)}, finished_at = ${b.instant(stage.finishedAt)},
+  const startStage = Effect.fn("Warehouse.startStage")(function* (stage: StageStart) {
+    const names = { run_id: stage.runId, stage: stage.stage }
+    yield* Effect.annotateCurrentSpan(names)
+    yield* upsertStage(stage).pipe(mapSqlErrors("startStage", names), Effect.retry(warehouseRetry))
+  })
+
+  const finishStage = Effect.fn("Warehouse.finishStage")(function* (stage: StageFinish) {
+    const names = { run_id: stage.runId, stage: stage.stage }
+    yield* Effect.annotateCurrentSpan(names)
+    const updated =
+      yield* sql<Row>`UPDATE ${stages} SET status = ${b.text(stage.status)}, finished_at = ${b.instant(stage.finishedAt)},
   rows_in = ${b.count(stage.rowsIn)}, rows_out = ${b.count(stage.rowsOut)},
-  error_type = ${b.text(stage.errorType)}, error_message = ${b.text(clip(stage.errorMessage))}${returning("run_id")}
-WHERE run_id = ${b.text(stage.runId)} AND stage = ${b.text(stage.stage)}${returningTail("run_id")}`.pipe(
-      mapSqlErrors("finishStage", { run_id: stage.runId, stage: stage.stage }),
-      Effect.retry(warehouseRetry),
-      Effect.filterOrFail(
-        (rows) => rows.length > 0,
-        () =>
-          missing("finishStage", `pipeline_stage row for ${stage.stage} of run ${stage.runId}`, {
-            run_id: stage.runId,
-            stage: stage.stage,
-          }),
-      ),
-      Effect.asVoid,
-      Effect.withSpan("Warehouse.finishStage", { attributes: { run_id: stage.runId, stage: stage.stage } }),
-    )
+  error_type = ${b.text(stage.errorType)}, error_message = ${b.text(clip(stage.errorMessage))}${returning(ctx, "run_id")}
+WHERE run_id = ${b.text(stage.runId)} AND stage = ${b.text(stage.stage)}${returningTail(ctx, "run_id")}`.pipe(
+        mapSqlErrors("finishStage", names),
+        Effect.retry(warehouseRetry),
+      )
+    if (updated.length === 0) {
+      return yield* missing("finishStage", `pipeline_stage row for ${stage.stage} of run ${stage.runId}`, names)
+    }
+  })
 
-  return { readCheckpoint, advanceCheckpoint, startRun, finishRun, startStage, finishStage }
+  return { startStage, finishStage }
 }
+
+/** The checkpoint and the audit trail (`pipeline_run`, `pipeline_stage`); every write idempotent. */
+export const makeAudit = (ctx: SqlContext) => ({ ...makeCheckpoint(ctx), ...makeRuns(ctx), ...makeStages(ctx) })

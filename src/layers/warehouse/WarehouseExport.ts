@@ -2,8 +2,9 @@ import { Chunk, Effect, Option, Stream } from "effect"
 import type { CustomerWeeklyMetrics } from "../../domain/CustomerMetrics.js"
 import { WarehouseError } from "../../domain/Errors.js"
 import type { Week } from "../../domain/Week.js"
+import { warehouseRetry } from "../../services/Warehouse.js"
 import type { SqlContext } from "./WarehouseSqlContext.js"
-import { mapSqlErrors, warehouseRetry } from "./WarehouseSqlErrors.js"
+import { mapSqlErrors } from "./WarehouseSqlErrors.js"
 import { isoDateOf } from "./WarehouseSqlTypes.js"
 
 const COUNT_COLUMNS = [

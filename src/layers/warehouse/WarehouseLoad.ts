@@ -3,8 +3,9 @@ import { type Chunk, Effect, Stream } from "effect"
 import { WarehouseError } from "../../domain/Errors.js"
 import { EVENT_COLUMNS, type EventRow } from "../../domain/OutputRows.js"
 import type { Week } from "../../domain/Week.js"
+import { isTransientWarehouseError, warehouseRetry } from "../../services/Warehouse.js"
 import type { SqlContext } from "./WarehouseSqlContext.js"
-import { isTransientWarehouseError, mapSqlErrors, warehouseRetry } from "./WarehouseSqlErrors.js"
+import { mapSqlErrors } from "./WarehouseSqlErrors.js"
 import type { Binds } from "./WarehouseSqlTypes.js"
 
 /**
@@ -85,16 +86,19 @@ export const makeLoadWeek = (ctx: SqlContext, batchRows: number) => {
       }
       return sql.unsafe(insertText(chunk.length), params)
     }
-    return sql
-      .withTransaction(
-        Effect.gen(function* () {
-          loaded = 0
-          yield* sql`DELETE FROM ${events} WHERE batch_week_start = ${binds.date(week.start)}`
-          yield* rows.pipe(Stream.rechunk(batchRows), Stream.runForEachChunk(insertBatch))
-          return loaded
-        }),
-      )
-      .pipe(
+    // Made per call: an `Effect.fn` defined once would lose the stream's error type `E`.
+    const load = Effect.fn("Warehouse.loadWeek")(() =>
+      Effect.zipRight(
+        Effect.annotateCurrentSpan("week", week.toString()),
+        sql.withTransaction(
+          Effect.gen(function* () {
+            loaded = 0
+            yield* sql`DELETE FROM ${events} WHERE batch_week_start = ${binds.date(week.start)}`
+            yield* rows.pipe(Stream.rechunk(batchRows), Stream.runForEachChunk(insertBatch))
+            return loaded
+          }),
+        ),
+      ).pipe(
         mapSqlErrors("loadWeek", { week: week.toString() }),
         // The transaction rolled back and the rows stream can be read again: the whole load is redone.
         Effect.tapError((error) =>
@@ -105,7 +109,8 @@ export const makeLoadWeek = (ctx: SqlContext, batchRows: number) => {
             : Effect.void,
         ),
         Effect.retry(warehouseRetry),
-        Effect.withSpan("Warehouse.loadWeek", { attributes: { week: week.toString() } }),
-      )
+      ),
+    )
+    return load()
   }
 }

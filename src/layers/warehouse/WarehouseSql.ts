@@ -39,35 +39,40 @@ const migrationFailed = (defect: unknown): Option.Option<Effect.Effect<never, Wa
       )
     : Option.none()
 
-/** The warehouse over whatever `SqlClient` is provided: SQL Server or SQLite. */
-export const makeWarehouseSql = (options: WarehouseSqlOptions = {}) =>
+const make = (options: WarehouseSqlOptions) =>
   Effect.gen(function* () {
     const ctx = yield* makeSqlContext
     const budgetRows = insertBatchRows(PARAMETER_BUDGET[ctx.dialect])
     const batchRows = Math.max(1, Math.min(options.insertBatchRows ?? budgetRows, budgetRows))
 
-    const migrate = runMigrations({ loader: migrations, table: tableName(ctx.dialect, "effect_sql_migrations") }).pipe(
-      Effect.map((applied) => applied.map(([id, name]) => ({ id, name }))),
-      Effect.catchTag("MigrationError", (error) =>
-        Effect.fail(
-          new WarehouseError({
-            message: `warehouse migrate failed: ${error.message}`,
-            details: { operation: "migrate", reason: error.reason },
-          }),
+    const migrate = Effect.fn("Warehouse.migrate")(() =>
+      runMigrations({ loader: migrations, table: tableName(ctx.dialect, "effect_sql_migrations") }).pipe(
+        Effect.map((applied) => applied.map(([id, name]) => ({ id, name }))),
+        Effect.catchTag("MigrationError", (error) =>
+          Effect.fail(
+            new WarehouseError({
+              message: `warehouse migrate failed: ${error.message}`,
+              details: { operation: "migrate", reason: error.reason },
+            }),
+          ),
         ),
+        Effect.catchSomeDefect(migrationFailed),
+        mapSqlErrors("migrate"),
+        Effect.provideService(SqlClient.SqlClient, ctx.sql),
       ),
-      Effect.catchSomeDefect(migrationFailed),
-      mapSqlErrors("migrate"),
-      Effect.provideService(SqlClient.SqlClient, ctx.sql),
-      Effect.withSpan("Warehouse.migrate"),
     )
 
     return Warehouse.of({
-      migrate,
+      migrate: migrate(),
       ...makeAudit(ctx),
       loadWeek: makeLoadWeek(ctx, batchRows),
       exportRows: makeExportRows(ctx, options.exportPageSize ?? 5000),
     })
   })
 
-export const WarehouseSql = (options: WarehouseSqlOptions = {}) => Layer.effect(Warehouse, makeWarehouseSql(options))
+/** The warehouse over whatever `SqlClient` is provided: SQL Server or SQLite. */
+export const layerWith = (options: WarehouseSqlOptions): Layer.Layer<Warehouse, never, SqlClient.SqlClient> =>
+  Layer.effect(Warehouse, make(options))
+
+/** The same with 5,000-row export pages and the largest INSERTs the dialect allows. */
+export const layer = layerWith({})

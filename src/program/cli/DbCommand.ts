@@ -1,7 +1,6 @@
 import { Command } from "@effect/cli"
-import { Console, Effect } from "effect"
+import { Console, Duration, Effect } from "effect"
 import { AppConfig } from "../../services/AppConfig.js"
-import { operation } from "../../services/Operation.js"
 import { Warehouse } from "../../services/Warehouse.js"
 import { runCommand } from "./CommandRuntime.js"
 import { logFormat } from "./CommonOptions.js"
@@ -19,7 +18,14 @@ const migrateCommandOf = (wiring: Wiring) =>
       Effect.gen(function* () {
         const settings = yield* AppConfig
         const warehouse = yield* Warehouse
-        const applied = yield* warehouse.migrate.pipe(operation("db migrate", { warehouse: settings.warehouse.kind }))
+        const applied = yield* Effect.gen(function* () {
+          yield* Effect.logInfo("db migrate started")
+          const [elapsed, applied] = yield* Effect.timed(warehouse.migrate)
+          yield* Effect.logInfo("db migrate succeeded").pipe(
+            Effect.annotateLogs({ duration_ms: Duration.toMillis(elapsed) }),
+          )
+          return applied
+        }).pipe(Effect.annotateLogs({ warehouse: settings.warehouse.kind }))
         for (const migration of applied) {
           yield* Effect.logInfo(`applied migration ${migrationName(migration)}`)
           yield* Console.log(`applied ${migrationName(migration)}`)

@@ -3,7 +3,7 @@ import { Clock, Console, Effect, Layer, Option } from "effect"
 import { adlsEmulator } from "../../emulators/adls/AdlsEmulator.js"
 import { ecomApiDefaults, serveEcomApi } from "../../emulators/events-api/EcomApiServer.js"
 import { salesforceEmulator } from "../../emulators/salesforce/SalesforceEmulator.js"
-import { AppConfig } from "../../services/AppConfig.js"
+import * as AppConfigProvider from "../../layers/config/AppConfigProvider.js"
 import { runPipeline } from "../pipeline/Pipeline.js"
 import { pipelineLayer } from "../pipeline/PipelineLayer.js"
 import { fullRun } from "../pipeline/RunOptions.js"
@@ -59,7 +59,7 @@ export const demoCommandOf = (wiring: Wiring) =>
           })
           const lake = yield* adlsEmulator({ dir: `${dir}/adls` })
           const salesforce = yield* salesforceEmulator({ inProgressPolls: 1 })
-          const settings = AppConfig.fromMap(
+          const settings = AppConfigProvider.layerFromMap(
             emulatorSettings(
               { eventsApi: api.url, apiKey: DEMO_API_KEY, adls: lake.url, salesforce: salesforce.url },
               dir,

@@ -11,7 +11,7 @@ import {
 import type { StageName } from "../../domain/RunStatus.js"
 import type { Week } from "../../domain/Week.js"
 import { AppConfig, type SalesforceSettings } from "../../services/AppConfig.js"
-import { Crm, crmRetry, salesforceLogin } from "../../services/Crm.js"
+import { Crm, salesforceLogin } from "../../services/Crm.js"
 import { SyncLedger } from "../../services/SyncLedger.js"
 import { Warehouse } from "../../services/Warehouse.js"
 import type { RunContext } from "../pipeline/RunContext.js"
@@ -133,7 +133,7 @@ const dryRun = (jobs: Jobs, tally: PlanTally, week: Week, settings: SalesforceSe
 const sendJobs = (jobs: Jobs, week: Week, settings: SalesforceSettings, options: SyncOptions) =>
   Effect.gen(function* () {
     const crm = yield* Crm
-    const session = yield* crm.connect.pipe(Effect.retry(crmRetry))
+    const session = yield* crm.connect
     yield* Effect.logInfo("Salesforce connected").pipe(
       Effect.annotateLogs({ instance_url: session.instanceUrl, user_id: session.userId }),
     )

@@ -1,8 +1,8 @@
-import { Effect, Option } from "effect"
+import { type Context, Data, Duration, Effect, Option, Schedule } from "effect"
 import { SalesforceSyncError, type WarehouseError } from "../../domain/Errors.js"
-import type { BulkJob, RowResult } from "../../domain/SalesforceResults.js"
+import { type BulkJob, isFinished, type RowResult } from "../../domain/SalesforceResults.js"
 import type { Week } from "../../domain/Week.js"
-import { awaitJob, Crm, type CrmError, crmRetry, type PollOptions } from "../../services/Crm.js"
+import { Crm, type CrmError, crmRetry } from "../../services/Crm.js"
 import { type JobRow, type LedgerJob, type LedgerJobState, SyncLedger } from "../../services/SyncLedger.js"
 import type { JobPayload } from "./SyncPlan.js"
 
@@ -35,6 +35,11 @@ export const addTally = (a: JobTally, b: JobTally): JobTally => ({
   errorSamples: [...a.errorSamples, ...b.errorSamples].slice(0, SAMPLES),
 })
 
+export interface PollOptions {
+  readonly interval: Duration.DurationInput
+  readonly timeout: Duration.DurationInput
+}
+
 export interface JobContext {
   readonly runId: string
   readonly week: Week
@@ -58,6 +63,38 @@ const matchResults = (rows: ReadonlyArray<JobRow>, results: ReadonlyArray<RowRes
       contentHash: row.contentHash,
     }
   })
+}
+
+/**
+ * Checks a job every `interval` until it is finished. `None` when `timeout` passes first: the job
+ * is left alone (Salesforce keeps processing it) for a later run to collect.
+ */
+const awaitJob = (
+  crm: Context.Tag.Service<Crm>,
+  jobId: string,
+  options: PollOptions,
+): Effect.Effect<Option.Option<BulkJob>, CrmError> => {
+  const check = crm.jobInfo(jobId).pipe(
+    Effect.flatMap(
+      Option.match({
+        onNone: () =>
+          Effect.fail(
+            new SalesforceSyncError({
+              message: `Bulk job ${jobId} disappeared from Salesforce while it was being processed`,
+              details: { jobId, operation: "poll" },
+            }),
+          ),
+        onSome: Effect.succeed,
+      }),
+    ),
+  )
+  return Effect.gen(function* () {
+    while (true) {
+      const job = yield* check
+      if (isFinished(job.state)) return job
+      yield* Effect.sleep(options.interval)
+    }
+  }).pipe(Effect.timeoutOption(Duration.decode(options.timeout)))
 }
 
 /** Stores a job's outcome for every row of it and counts what happened. */
@@ -103,7 +140,7 @@ const finish = (jobId: string, ctx: JobContext): Effect.Effect<JobTally, CrmErro
       })
     }
     const job: BulkJob = done.value
-    const results = yield* crm.jobResults(jobId, ctx.externalIdField).pipe(Effect.retry(crmRetry))
+    const results = yield* crm.jobResults(jobId, ctx.externalIdField)
     return yield* collect(jobId, ctx, job.state, job.errorMessage, results)
   }).pipe(Effect.annotateLogs({ job_id: jobId }))
 
@@ -125,10 +162,23 @@ const abandon = (jobId: string, ctx: JobContext, state: LedgerJobState, reason: 
     return yield* collect(jobId, ctx, state, reason, [])
   })
 
+/** An upload that failed, its job aborted: the rows may go again in a new job. */
+class UploadFailed extends Data.TaggedError("UploadFailed")<{ readonly error: CrmError }> {}
+
+/**
+ * `uploadCsv` is never retried in place, so after a transient upload failure the rows go again in
+ * a new job, on `crmRetry`'s waits. Any other failure was retried inside the Crm layer already.
+ */
+const resendAfterFailedUpload = crmRetry.pipe(
+  Schedule.mapInput((error: CrmError | WarehouseError | UploadFailed) =>
+    error._tag === "UploadFailed" ? error.error : undefined,
+  ),
+)
+
 /**
  * One job, step by step: create it, record it in the ledger before any data goes up, upload the
  * CSV once, mark the upload complete, wait, collect. A failed upload aborts the job (its rows stay
- * unsynced) and fails, so the caller may retry with a new job.
+ * unsynced); a transient one sends the rows again in a new job.
  */
 export const submitJob = (
   payload: JobPayload,
@@ -137,7 +187,7 @@ export const submitJob = (
   Effect.gen(function* () {
     const crm = yield* Crm
     const ledger = yield* SyncLedger
-    const upload = Effect.gen(function* () {
+    const send = Effect.gen(function* () {
       const job = yield* crm.createUpsertJob({ object: ctx.objectName, externalIdField: ctx.externalIdField })
       yield* ledger.recordJob({
         jobId: job.id,
@@ -152,14 +202,15 @@ export const submitJob = (
       const uploaded = yield* Effect.either(crm.uploadCsv(job.id, payload.csv))
       if (uploaded._tag === "Left") {
         yield* abandon(job.id, ctx, "Aborted", `upload failed: ${uploaded.left.message}`)
-        return yield* Effect.fail(uploaded.left)
+        return yield* new UploadFailed({ error: uploaded.left })
       }
       return job.id
     })
-    // Creating the job and uploading its CSV share one budget of attempts (a retry inside would
-    // multiply it); after a failed upload the next attempt uses a new job, the failed one was aborted.
-    const jobId = yield* upload.pipe(Effect.retry(crmRetry))
-    yield* crm.closeJob(jobId).pipe(Effect.retry(crmRetry))
+    const jobId = yield* send.pipe(
+      Effect.retry(resendAfterFailedUpload),
+      Effect.catchTag("UploadFailed", ({ error }) => Effect.fail(error)),
+    )
+    yield* crm.closeJob(jobId)
     yield* ledger.updateJobState(jobId, "UploadComplete")
     return yield* finish(jobId, ctx)
   })
@@ -183,7 +234,7 @@ export const reattachJob = (
         records: job.recordCount,
       }),
     )
-    const info = yield* crm.jobInfo(job.jobId).pipe(Effect.retry(crmRetry))
+    const info = yield* crm.jobInfo(job.jobId)
     const tally = Option.isNone(info)
       ? yield* abandon(job.jobId, ctx, "Lost", "Salesforce no longer knows this job")
       : info.value.state === "Open"

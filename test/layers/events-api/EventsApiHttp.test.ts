@@ -3,12 +3,13 @@ import { Effect, Either, Fiber, Option, TestClock } from "effect"
 import { parseWeek } from "../../../src/domain/Week.js"
 import { pageRecords } from "../../../src/emulators/events-api/EcomDataGenerator.js"
 import { type Fault, noFaults } from "../../../src/emulators/events-api/EcomFaults.js"
-import { EventsApi, pageLines } from "../../../src/services/EventsApi.js"
+import { EventsApi } from "../../../src/services/EventsApi.js"
 import {
   API_KEY,
   ecomApi,
   eventually,
   liveEventsApi,
+  pageLines,
   passWaits,
   realPause,
   sleepingUntil,

@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import type { AdlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import { adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { accountUrl, connectAdls } from "../../../src/layers/lake/LakeAdlsClient.js"
 import { AppConfig } from "../../../src/services/AppConfig.js"
 import { Lake } from "../../../src/services/Lake.js"
@@ -95,7 +96,7 @@ describe("LakeAdls credentials", () => {
     Effect.gen(function* () {
       const { lake } = yield* Effect.provide(
         AppConfig,
-        AppConfig.fromMap({ STORAGE_ACCOUNT: "prodlake", CONTAINER: "datalake" }),
+        AppConfigProvider.layerFromMap({ STORAGE_ACCOUNT: "prodlake", CONTAINER: "datalake" }),
       )
       const connection = yield* connectAdls(lake, {})
       assert.strictEqual(connection.credential, "default-azure-credential")
@@ -118,7 +119,7 @@ describe("LakeAdls credentials", () => {
     Effect.gen(function* () {
       const { lake } = yield* Effect.provide(
         AppConfig,
-        AppConfig.fromMap({
+        AppConfigProvider.layerFromMap({
           STORAGE_ACCOUNT: "a",
           CONTAINER: "c",
           AZURE_STORAGE_CONNECTION_STRING: "garbage-secret-42",

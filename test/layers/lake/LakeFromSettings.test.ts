@@ -2,19 +2,19 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
-import { lakeFromSettings } from "../../../src/layers/lake/LakeFromSettings.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
+import * as LakeFromSettings from "../../../src/layers/lake/LakeFromSettings.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { emulatorSettings } from "../../support/adlsLake.js"
 import { localFile, tempDir } from "../../support/lakeContract.js"
 
 const lakeWith = (settings: Record<string, string>) =>
-  lakeFromSettings({ retryOptions: { maxTries: 1 } }).pipe(
-    Layer.provide(AppConfig.fromMap(settings)),
+  LakeFromSettings.layerWith({ retryOptions: { maxTries: 1 } }).pipe(
+    Layer.provide(AppConfigProvider.layerFromMap(settings)),
     Layer.provide(NodeFileSystem.layer),
   )
 
-describe("lakeFromSettings", () => {
+describe("LakeFromSettings", () => {
   it.live("is the local directory LAKE_DIR when no storage account is set", () => {
     const dir = tempDir()
     return Effect.gen(function* () {

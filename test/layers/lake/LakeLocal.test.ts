@@ -3,16 +3,16 @@ import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { LakeLocal } from "../../../src/layers/lake/LakeLocal.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
+import * as LakeLocal from "../../../src/layers/lake/LakeLocal.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { lakeContract, localFile, sha256, tempDir } from "../../support/lakeContract.js"
 
-lakeContract("LakeLocal", () => LakeLocal.at(tempDir()))
+lakeContract("LakeLocal", () => LakeLocal.layerAt(tempDir()))
 
 describe("LakeLocal", () => {
   const inLake = <A, E>(root: string, body: (lake: Lake["Type"]) => Effect.Effect<A, E>) =>
-    Effect.flatMap(Lake, body).pipe(Effect.provide(LakeLocal.at(root).pipe(Layer.provide(NodeFileSystem.layer))))
+    Effect.flatMap(Lake, body).pipe(Effect.provide(LakeLocal.layerAt(root).pipe(Layer.provide(NodeFileSystem.layer))))
 
   it.live("writes the object under LAKE_DIR at its lake path, leaving no temp file", () => {
     const root = tempDir()
@@ -25,7 +25,10 @@ describe("LakeLocal", () => {
       assert.isTrue(readFileSync(join(dir, "events.parquet")).equals(source.bytes))
     }).pipe(
       Effect.provide(
-        LakeLocal.layer.pipe(Layer.provide(AppConfig.fromMap({ LAKE_DIR: root })), Layer.provide(NodeFileSystem.layer)),
+        LakeLocal.layer.pipe(
+          Layer.provide(AppConfigProvider.layerFromMap({ LAKE_DIR: root })),
+          Layer.provide(NodeFileSystem.layer),
+        ),
       ),
     )
   })

@@ -1,4 +1,4 @@
-import { LakeMemory } from "../../../src/layers/lake/LakeMemory.js"
+import * as LakeMemory from "../../../src/layers/lake/LakeMemory.js"
 import { lakeContract } from "../../support/lakeContract.js"
 
 lakeContract("LakeMemory", () => LakeMemory.layer)

@@ -3,25 +3,31 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import type { CheckpointMirror } from "../../../src/domain/CheckpointMirror.js"
 import { statePaths } from "../../../src/domain/WeekPaths.js"
-import { makeStateStoreFs } from "../../../src/layers/state/StateStoreFs.js"
-import { makeStateStoreMemory } from "../../../src/layers/state/StateStoreMemory.js"
+import * as StateStoreFs from "../../../src/layers/state/StateStoreFs.js"
+import * as StateStoreMemory from "../../../src/layers/state/StateStoreMemory.js"
+import { StateStore } from "../../../src/services/StateStore.js"
 import { tempDir } from "../../support/warehouse.js"
 
 const stores = [
   [
     "files",
     () =>
-      makeStateStoreFs(
-        statePaths({
-          stateDir: tempDir("retl-state-"),
-          localDataDir: "",
-          localRejectsDir: "",
-          lakeBasePath: "",
-          lakeRejectsBasePath: "",
-        }),
-      ).pipe(Effect.provide(NodeFileSystem.layer)),
+      StateStore.pipe(
+        Effect.provide(
+          StateStoreFs.layerAt(
+            statePaths({
+              stateDir: tempDir("retl-state-"),
+              localDataDir: "",
+              localRejectsDir: "",
+              lakeBasePath: "",
+              lakeRejectsBasePath: "",
+            }),
+          ),
+        ),
+        Effect.provide(NodeFileSystem.layer),
+      ),
   ],
-  ["memory", () => makeStateStoreMemory()],
+  ["memory", () => StateStore.pipe(Effect.provide(StateStoreMemory.layer))],
 ] as const
 
 describe.each(stores)("StateStore (%s)", (_, make) => {

@@ -5,7 +5,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import type { CheckpointMirror } from "../../../src/domain/CheckpointMirror.js"
 import { statePaths } from "../../../src/domain/WeekPaths.js"
-import { makeStateStoreFs } from "../../../src/layers/state/StateStoreFs.js"
+import * as StateStoreFs from "../../../src/layers/state/StateStoreFs.js"
+import { StateStore } from "../../../src/services/StateStore.js"
 import { tempDir } from "../../support/warehouse.js"
 
 const pathsIn = (stateDir: string) =>
@@ -24,7 +25,11 @@ const crashOnRename = Layer.effect(
   })),
 ).pipe(Layer.provide(NodeFileSystem.layer))
 
-const store = (dir: string) => makeStateStoreFs(pathsIn(dir)).pipe(Effect.provide(NodeFileSystem.layer))
+/** The store on `dir`, over `fs`. */
+const storeOn = (dir: string, fs: Layer.Layer<FileSystem.FileSystem>) =>
+  StateStore.pipe(Effect.provide(StateStoreFs.layerAt(pathsIn(dir))), Effect.provide(fs))
+
+const store = (dir: string) => storeOn(dir, NodeFileSystem.layer)
 
 const mirror: CheckpointMirror = {
   next_week_start: "2019-12-08",
@@ -61,7 +66,7 @@ describe("StateStore on the file system", () => {
       yield* Effect.flatMap(store(dir), (state) =>
         Effect.zipRight(state.appendPending('{"n":1}'), state.appendPending('{"n":2}')),
       )
-      const crashing = yield* makeStateStoreFs(pathsIn(dir)).pipe(Effect.provide(crashOnRename))
+      const crashing = yield* storeOn(dir, crashOnRename)
       const exit = yield* Effect.exit(crashing.appendPending('{"n":3}'))
       assert.isTrue(exit._tag === "Failure")
       // The queue is exactly what it was; the crash left only a hidden temp file behind.

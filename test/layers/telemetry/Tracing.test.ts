@@ -1,10 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { DataQualityError } from "../../../src/domain/Errors.js"
-import { tracingLayer } from "../../../src/layers/telemetry/Tracing.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
+import * as Tracing from "../../../src/layers/telemetry/Tracing.js"
 import { type CommandWiring, runCommand } from "../../../src/program/cli/CommandRuntime.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
-import { operation } from "../../../src/services/Operation.js"
 import { jsonLines, runCli } from "../../support/cli.js"
 import { attribute, type ExportedSpan, startCollector } from "../../support/OtlpCollector.js"
 
@@ -12,17 +11,18 @@ const withCollector = <A, E>(f: (collector: Awaited<ReturnType<typeof startColle
   Effect.acquireUseRelease(Effect.promise(startCollector), f, (collector) => Effect.promise(collector.close))
 
 const wiringFor = (values: Record<string, string>, lines: Array<string>): CommandWiring => ({
-  config: AppConfig.fromMap(values),
+  config: AppConfigProvider.layerFromMap(values),
   writeLog: (line) => void lines.push(line),
-  tracing: (telemetry) => tracingLayer(telemetry, "9.9.9"),
+  tracing: (telemetry) => Tracing.layer(telemetry, "9.9.9"),
 })
 
-/** A stage-shaped body: an operation span holding two page spans, one with an attribute. */
-const stageBody = operation("extract", { week: "2019-12-01..2019-12-07" })(
-  Effect.all([
-    Effect.logInfo("page 1").pipe(Effect.withSpan("EventsApi.page", { attributes: { page: 1 } })),
-    Effect.void.pipe(Effect.withSpan("EventsApi.page", { attributes: { page: 2 } })),
-  ]),
+/** A stage-shaped body: a stage span holding two page spans, one with an attribute. */
+const stageBody = Effect.all([
+  Effect.logInfo("page 1").pipe(Effect.withSpan("EventsApi.page", { attributes: { page: 1 } })),
+  Effect.void.pipe(Effect.withSpan("EventsApi.page", { attributes: { page: 2 } })),
+]).pipe(
+  Effect.zipRight(Effect.logInfo("extract succeeded")),
+  Effect.withSpan("extract", { attributes: { week: "2019-12-01..2019-12-07" } }),
 )
 
 const byName = (spans: ReadonlyArray<ExportedSpan>, name: string) => spans.filter((s) => s.name === name)
@@ -74,8 +74,8 @@ describe("tracing", () => {
   it.live("exports a failed span with an error status, and the command still fails", () =>
     withCollector((collector) =>
       Effect.gen(function* () {
-        const body = operation("quality-gate")(
-          Effect.fail(new DataQualityError({ message: "reject rate 12.5% is above 5%", details: {} })),
+        const body = Effect.fail(new DataQualityError({ message: "reject rate 12.5% is above 5%", details: {} })).pipe(
+          Effect.withSpan("quality-gate"),
         )
         const exit = yield* Effect.exit(
           runCommand(

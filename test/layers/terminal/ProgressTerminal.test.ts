@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import { progressTerminal } from "../../../src/layers/terminal/ProgressTerminal.js"
+import * as ProgressTerminal from "../../../src/layers/terminal/ProgressTerminal.js"
 import { progressDone, reportProgress } from "../../../src/services/Progress.js"
 
 describe("Progress", () => {
@@ -15,6 +15,6 @@ describe("Progress", () => {
       yield* reportProgress("extract", "page 3")
       yield* progressDone("extract")
       assert.deepStrictEqual(out, ["\r\x1b[K[extract] page 1", "\r\x1b[K[extract] page 3", "\r\x1b[K"])
-    }).pipe(Effect.provide(progressTerminal((t) => void out.push(t), 250)))
+    }).pipe(Effect.provide(ProgressTerminal.layerWith({ write: (t) => void out.push(t), intervalMs: 250 })))
   })
 })

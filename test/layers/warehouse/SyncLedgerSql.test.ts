@@ -5,7 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { type Context, Effect, Layer } from "effect"
 import type { RowOutcome } from "../../../src/domain/SalesforceResults.js"
 import migration from "../../../src/layers/warehouse/migrations/0002_salesforce_sync.js"
-import { SyncLedgerSql } from "../../../src/layers/warehouse/SyncLedgerSql.js"
+import * as SyncLedgerSql from "../../../src/layers/warehouse/SyncLedgerSql.js"
 import { type JobRow, SyncLedger } from "../../../src/services/SyncLedger.js"
 import { sqliteLayer, tempDir, WEEK } from "../../support/salesforce.js"
 import { readTable, runStatement } from "../../support/sqlite.js"
@@ -62,8 +62,8 @@ const recordingMssql = (statements: Array<{ sql: string; params: ReadonlyArray<u
   ).pipe(Layer.provide(Reactivity.layer))
 }
 
-describe("SyncLedgerSql on SQLite", () => {
-  const ledgerOn = (database: string) => SyncLedgerSql.pipe(Layer.provide(sqliteLayer(database)))
+describe("SyncLedgerSql.layer on SQLite", () => {
+  const ledgerOn = (database: string) => SyncLedgerSql.layer.pipe(Layer.provide(sqliteLayer(database)))
 
   it.effect("records a job before upload, lists it unfinished, and closes it when collected", () =>
     Effect.gen(function* () {
@@ -163,7 +163,7 @@ describe("Salesforce sync tables on SQL Server", () => {
         const ledger = yield* SyncLedger
         yield* ledger.syncedHashes(many.map((r) => r.externalId))
         yield* sendAll(ledger, "750C", many, "updated")
-      }).pipe(Effect.provide(SyncLedgerSql.pipe(Layer.provide(recordingMssql(statements)))))
+      }).pipe(Effect.provide(SyncLedgerSql.layer.pipe(Layer.provide(recordingMssql(statements)))))
       const largest = Math.max(...statements.map((s) => s.params.length))
       assert.isAtMost(largest, 2100)
       assert.isAbove(largest, 1000)

@@ -3,7 +3,7 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { SqlClientSqlite } from "../../../src/layers/warehouse/SqlClientSqlite.js"
+import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.js"
 import { jsonLines, runCli } from "../../support/cli.js"
 import { tempDir } from "../../support/warehouse.js"
 
@@ -14,7 +14,7 @@ const tablesOf = (path: string) =>
       (sql) => sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name`,
     ).pipe(
       Effect.map((rows) => rows.map((r) => r.name)),
-      Effect.provide(SqlClientSqlite(path)),
+      Effect.provide(SqlClientSqlite.layer(path)),
       Effect.provide(NodeFileSystem.layer),
     ),
   )

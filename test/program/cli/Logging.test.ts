@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, LogLevel, Option, Redacted, TestClock } from "effect"
 import { AuthenticationError } from "../../../src/domain/Errors.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { runCommand } from "../../../src/program/cli/CommandRuntime.js"
 import { loggingLayer, makeScrubber } from "../../../src/program/cli/Logging.js"
+import { timed } from "../../../src/program/pipeline/StageRunner.js"
 import { AppConfig } from "../../../src/services/AppConfig.js"
-import { operation } from "../../../src/services/Operation.js"
 
 const capture = () => {
   const lines: Array<string> = []
@@ -51,14 +52,20 @@ describe("logging", () => {
     }),
   )
 
-  it.effect("times an operation: started, succeeded or failed, with duration_ms and the error", () => {
+  it.effect("times a stage: started, succeeded or failed, with duration_ms and the error", () => {
     const sink = capture()
     return Effect.gen(function* () {
-      yield* Effect.sleep("1500 millis").pipe(operation("load", { week_start: "2019-12-01" }), Effect.fork)
+      yield* Effect.sleep("1500 millis").pipe(
+        timed("load"),
+        Effect.annotateLogs({ week_start: "2019-12-01" }),
+        Effect.withSpan("load"),
+        Effect.fork,
+      )
       yield* TestClock.adjust("1500 millis")
       yield* Effect.yieldNow()
       const failed = yield* Effect.fail(new AuthenticationError({ message: "bad key", details: { status: 401 } })).pipe(
-        operation("extract"),
+        timed("extract"),
+        Effect.withSpan("extract"),
         Effect.flip,
       )
       assert.strictEqual(failed._tag, "AuthenticationError")
@@ -106,7 +113,7 @@ describe("secrets", () => {
         const leaked = Redacted.value(Option.getOrThrow(settings.salesforce.password))
         return yield* Effect.fail(new AuthenticationError({ message: `login refused for password ${leaked}` }))
       })
-      const wiring = { config: AppConfig.fromMap(secrets), writeLog: sink.write }
+      const wiring = { config: AppConfigProvider.layerFromMap(secrets), writeLog: sink.write }
       const exit = yield* Effect.exit(runCommand(wiring, "run", "json", body, Layer.empty))
       assert.isTrue(exit._tag === "Failure")
       const all = sink.lines.join("\n")

@@ -1,15 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Option } from "effect"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { makeRunPlan } from "../../../src/program/cli/RunPlan.js"
 import { fullRun, type RunOptions } from "../../../src/program/pipeline/RunOptions.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
 import { runCli } from "../../support/cli.js"
 
 const run = (overrides: Partial<RunOptions> = {}): RunOptions => fullRun({ validateOnly: true, ...overrides })
 
 const plan = (options: RunOptions, settings: Record<string, string> = {}, env: Record<string, string> = {}) =>
   makeRunPlan(options).pipe(
-    Effect.provide(AppConfig.fromMap(settings)),
+    Effect.provide(AppConfigProvider.layerFromMap(settings)),
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
     Effect.either,
   )

@@ -5,8 +5,8 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from "../../../src/emulators/adls/AdlsSharedKey.js"
-import { LakeAdls } from "../../../src/layers/lake/LakeAdls.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
+import * as LakeAdls from "../../../src/layers/lake/LakeAdls.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { BIN, jsonLines, runCli } from "../../support/cli.js"
 import { localFile, tempDir } from "../../support/lakeContract.js"
@@ -56,9 +56,9 @@ describe("reverse-etl serve-adls", () => {
       const source = localFile(tempDir(), "f.bin", 70_000)
       yield* Effect.flatMap(Lake, (lake) => lake.put(source.path, "w/f.bin")).pipe(
         Effect.provide(
-          LakeAdls.layer({ retryOptions: { maxTries: 1 } }).pipe(
+          LakeAdls.layerWith({ retryOptions: { maxTries: 1 } }).pipe(
             Layer.provide(
-              AppConfig.fromMap({
+              AppConfigProvider.layerFromMap({
                 STORAGE_ACCOUNT: DEV_ACCOUNT,
                 CONTAINER: "lake",
                 ADLS_ENDPOINT: server.url,

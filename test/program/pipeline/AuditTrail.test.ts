@@ -7,7 +7,7 @@ import type { RunFinish, RunStart } from "../../../src/domain/AuditRecords.js"
 import { LocalStorageError } from "../../../src/domain/Errors.js"
 import { encodePendingLine, newPendingEntry } from "../../../src/domain/PendingUpdate.js"
 import { statePaths } from "../../../src/domain/WeekPaths.js"
-import { makeStateStoreFs } from "../../../src/layers/state/StateStoreFs.js"
+import * as StateStoreFs from "../../../src/layers/state/StateStoreFs.js"
 import {
   recordRunFinish,
   recordRunStart,
@@ -66,7 +66,7 @@ const harness = <A, E>(body: (h: Harness) => Effect.Effect<A, E, Warehouse | Sta
       lakeRejectsBasePath: "",
     })
     const logs = captureLogs()
-    const state = Layer.effect(StateStore, makeStateStoreFs(paths)).pipe(Layer.provide(NodeFileSystem.layer))
+    const state = StateStoreFs.layerAt(paths).pipe(Layer.provide(NodeFileSystem.layer))
     const queueText = () => (existsSync(paths.pendingUpdates) ? readFileSync(paths.pendingUpdates, "utf8") : "")
     return yield* Effect.gen(function* () {
       yield* (yield* Warehouse).migrate

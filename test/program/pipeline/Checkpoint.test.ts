@@ -1,8 +1,9 @@
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Ref, TestClock } from "effect"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { weekFromCheckpoint } from "../../../src/program/pipeline/Checkpoint.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
+import type { AppConfig } from "../../../src/services/AppConfig.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { flakyWarehouse } from "../../support/FlakyWarehouse.js"
 import { captureLogs } from "../../support/logs.js"
@@ -23,7 +24,9 @@ const withWarehouse = <A, E>(
       return yield* body
     }).pipe(
       Effect.either,
-      Effect.provide(Layer.mergeAll(flakyWarehouse(failing), AppConfig.fromMap(options.settings ?? {}), logs.layer)),
+      Effect.provide(
+        Layer.mergeAll(flakyWarehouse(failing), AppConfigProvider.layerFromMap(options.settings ?? {}), logs.layer),
+      ),
     )
     return { result, logs: logs.lines }
   })

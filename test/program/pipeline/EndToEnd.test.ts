@@ -9,7 +9,7 @@ import { STAGES } from "../../../src/domain/RunStatus.js"
 import { type AdlsEmulator, adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import { ecomApiDefaults, serveEcomApi } from "../../../src/emulators/events-api/EcomApiServer.js"
 import { type SalesforceEmulator, salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
-import { SqlClientSqlite } from "../../../src/layers/warehouse/SqlClientSqlite.js"
+import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.js"
 import { emulatorSettings } from "../../../src/program/cli/EmulatorSettings.js"
 import { runCli } from "../../support/cli.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
@@ -37,7 +37,7 @@ const worker = (root: string, name: string) => ({
 /** What a warehouse file holds, read with a connection of its own (the CLI processes have exited). */
 const sqlite = <A extends object>(path: string, sql: string) =>
   Effect.flatMap(SqlClient.SqlClient, (client) => client.unsafe<A>(sql)).pipe(
-    Effect.provide(SqlClientSqlite(path)),
+    Effect.provide(SqlClientSqlite.layer(path)),
     Effect.provide(NodeFileSystem.layer),
     Effect.orDie,
   )

@@ -11,10 +11,10 @@ import { weekPaths } from "../../../src/domain/WeekPaths.js"
 import { type EcomApiOptions, ENVELOPES } from "../../../src/emulators/events-api/EcomApiServer.js"
 import { pageRecords } from "../../../src/emulators/events-api/EcomDataGenerator.js"
 import { addFaultSpec, noFaults } from "../../../src/emulators/events-api/EcomFaults.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import type { EventsApiHttpOptions } from "../../../src/layers/events-api/EventsApiHttp.js"
-import { EventsApiTest, type TestPage } from "../../../src/layers/events-api/EventsApiTest.js"
+import * as EventsApiTest from "../../../src/layers/events-api/EventsApiTest.js"
 import { type ExtractProgress, extract } from "../../../src/program/stages/Extract.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
 import { ecomApi, eventually, liveEventsApi, realPause, sleepingUntil } from "../../support/ecomApi.js"
 
 const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
@@ -222,10 +222,13 @@ describe("extract against the emulator", () => {
 describe("extract with the test layer", () => {
   const record = (n: number) => `{"n":${n}}`
   const full = (from: number) => Array.from({ length: 3 }, (_, i) => record(from + i))
-  const withPages = (pages: ReadonlyArray<TestPage>, options: { total?: number; concurrency?: number } = {}) =>
+  const withPages = (
+    pages: ReadonlyArray<EventsApiTest.TestPage>,
+    options: { total?: number; concurrency?: number } = {},
+  ) =>
     Layer.mergeAll(
       EventsApiTest.layer(pages, { pageSize: 3, ...(options.total === undefined ? {} : { total: options.total }) }),
-      AppConfig.fromMap({ API_CONCURRENCY: String(options.concurrency ?? 4) }),
+      AppConfigProvider.layerFromMap({ API_CONCURRENCY: String(options.concurrency ?? 4) }),
       NodeFileSystem.layer,
     )
   const failure = (page: number) => new ApiResponseError({ message: "boom", details: { status: 400, page } })

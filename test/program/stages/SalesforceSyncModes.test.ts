@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
 import { salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { emulatorSettings, metricsRow, metricsRows, runSync, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
 
@@ -25,7 +25,11 @@ describe("salesforce-sync: logins, skips, dry runs and faults", () => {
     Effect.gen(function* () {
       const emulator = yield* salesforceEmulator()
       const session = (token: string) =>
-        AppConfig.fromMap({ SF_INSTANCE_URL: emulator.url, SF_ACCESS_TOKEN: token, SF_POLL_INTERVAL_SECONDS: "0.02" })
+        AppConfigProvider.layerFromMap({
+          SF_INSTANCE_URL: emulator.url,
+          SF_ACCESS_TOKEN: token,
+          SF_POLL_INTERVAL_SECONDS: "0.02",
+        })
       const ok = yield* runSync({
         database: database(),
         rows: () => metricsRows(2),
@@ -78,7 +82,7 @@ describe("salesforce-sync: logins, skips, dry runs and faults", () => {
         Logger.defaultLogger,
         Logger.make(({ message }) => lines.push(String(message))),
       )
-      const env = { database: database(), rows: () => metricsRows(2), config: AppConfig.fromMap({}) }
+      const env = { database: database(), rows: () => metricsRows(2), config: AppConfigProvider.layerFromMap({}) }
       const skipped = yield* runSync(env).pipe(Effect.provide(logger))
       assert.deepInclude(skipped, { skipped: true, sent: 0 })
       assert.isTrue(lines.some((l) => l.startsWith("Salesforce sync skipped: no Salesforce credentials")))
@@ -93,7 +97,7 @@ describe("salesforce-sync: logins, skips, dry runs and faults", () => {
       const env = {
         database: database(),
         rows: () => metricsRows(1),
-        config: AppConfig.fromMap({ SF_USERNAME: "a@b.c" }),
+        config: AppConfigProvider.layerFromMap({ SF_USERNAME: "a@b.c" }),
       }
       const error = yield* Effect.flip(runSync(env))
       assert.strictEqual(error.message, "SF_PASSWORD must be set when SF_USERNAME is set")
@@ -205,7 +209,7 @@ describe("salesforce-sync: logins, skips, dry runs and faults", () => {
     Effect.gen(function* () {
       const file = `${tempDir("retl-sf-map-")}/mapping.json`
       writeFileSync(file, JSON.stringify({ user_id: "Customer_Id__c" }))
-      const config = AppConfig.fromMap({ SF_FIELD_MAPPING_FILE: file })
+      const config = AppConfigProvider.layerFromMap({ SF_FIELD_MAPPING_FILE: file })
       const error = yield* Effect.flip(runSync({ database: database(), rows: () => [], config }))
       assert.strictEqual(error._tag, "ConfigurationError")
       assert.include(

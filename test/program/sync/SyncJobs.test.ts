@@ -1,13 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { SalesforceSyncError } from "../../../src/domain/Errors.js"
-import { crmMemory, MemoryOrg } from "../../../src/layers/crm/CrmMemory.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
+import * as CrmMemory from "../../../src/layers/crm/CrmMemory.js"
 import { metricsRows, runSync, type SyncEnv, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
 
 const settings = (extra: Record<string, string> = {}) =>
-  AppConfig.fromMap({
+  AppConfigProvider.layerFromMap({
     SF_USERNAME: "u@example.com",
     SF_PASSWORD: "pw",
     SF_POLL_INTERVAL_SECONDS: "2",
@@ -16,22 +16,22 @@ const settings = (extra: Record<string, string> = {}) =>
     ...extra,
   })
 
-const envFor = (org: MemoryOrg, rows = metricsRows(6)): SyncEnv => ({
+const envFor = (org: CrmMemory.MemoryOrg, rows = metricsRows(6)): SyncEnv => ({
   database: `${tempDir("retl-sf-mem-")}/warehouse.sqlite`,
   rows: () => rows,
   config: settings(),
-  crm: crmMemory(org),
+  crm: CrmMemory.layer(org),
 })
 
 const transient = (errorCode: string) =>
   new SalesforceSyncError({ message: errorCode, details: { errorCode, retryable: true } })
 
-const count = (org: MemoryOrg, operation: string) => org.calls.filter((c) => c.operation === operation).length
+const count = (org: CrmMemory.MemoryOrg, operation: string) => org.calls.filter((c) => c.operation === operation).length
 
 describe("salesforce-sync job handling (memory org, TestClock)", () => {
   it.effect("polls every SF_POLL_INTERVAL_SECONDS and gives up after SF_POLL_TIMEOUT_SECONDS, leaving the job", () =>
     Effect.gen(function* () {
-      const org = new MemoryOrg({ inProgressPolls: 1_000 })
+      const org = new CrmMemory.MemoryOrg({ inProgressPolls: 1_000 })
       const env = envFor(org, metricsRows(3))
       const fiber = yield* Effect.fork(runSync(env))
       yield* TestClock.adjust("29 seconds")
@@ -53,7 +53,7 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
 
   it.effect("REQUEST_LIMIT_EXCEEDED on job creation is retried after 2 s", () =>
     Effect.gen(function* () {
-      const org = new MemoryOrg()
+      const org = new CrmMemory.MemoryOrg()
       org.failures.push({ operation: "createUpsertJob", error: transient("REQUEST_LIMIT_EXCEEDED") })
       const fiber = yield* Effect.fork(runSync(envFor(org)))
       yield* TestClock.adjust("1999 millis")
@@ -67,7 +67,7 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
 
   it.effect("gives up after four attempts at a transient error", () =>
     Effect.gen(function* () {
-      const org = new MemoryOrg()
+      const org = new CrmMemory.MemoryOrg()
       for (let i = 0; i < 4; i++) org.failures.push({ operation: "connect", error: transient("SERVER_UNAVAILABLE") })
       const fiber = yield* Effect.fork(runSync(envFor(org)))
       yield* TestClock.adjust("2 seconds")
@@ -79,9 +79,9 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
     }),
   )
 
-  it.effect("creating a job and uploading it share one budget of four attempts", () =>
+  it.effect("creating a job gets four attempts in all, with no retry around the retries", () =>
     Effect.gen(function* () {
-      const org = new MemoryOrg()
+      const org = new CrmMemory.MemoryOrg()
       for (let i = 0; i < 4; i++) {
         org.failures.push({ operation: "createUpsertJob", error: transient("REQUEST_LIMIT_EXCEEDED") })
       }
@@ -97,7 +97,7 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
 
   it.effect("an error that is not transient is not retried", () =>
     Effect.gen(function* () {
-      const org = new MemoryOrg()
+      const org = new CrmMemory.MemoryOrg()
       org.failures.push({
         operation: "createUpsertJob",
         error: new SalesforceSyncError({
@@ -113,7 +113,7 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
 
   it.effect("a job left Open by a crashed run is aborted by the next run and its rows sent again", () =>
     Effect.gen(function* () {
-      const org = new MemoryOrg()
+      const org = new CrmMemory.MemoryOrg()
       const env = envFor(org, metricsRows(3))
       org.failures.push({
         operation: "closeJob",
@@ -133,7 +133,7 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
 
   it.effect("a job Salesforce no longer knows is marked Lost and its rows sent again", () =>
     Effect.gen(function* () {
-      const org = new MemoryOrg({ inProgressPolls: 1_000 })
+      const org = new CrmMemory.MemoryOrg({ inProgressPolls: 1_000 })
       const env = envFor(org, metricsRows(2))
       const fiber = yield* Effect.fork(runSync(env))
       yield* TestClock.adjust("31 seconds")

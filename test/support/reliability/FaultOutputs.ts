@@ -3,7 +3,7 @@ import { join } from "node:path"
 import type { Json } from "@duckdb/node-api"
 import { assert } from "@effect/vitest"
 import { Effect } from "effect"
-import { isStagingPath } from "../../../src/services/Lake.js"
+import { isStagingPath } from "../../../src/layers/lake/LakePaths.js"
 import { duckQuery, parquet } from "../DuckDb.js"
 import { readQuery, runStatement } from "../sqlite.js"
 

@@ -7,13 +7,13 @@ import { type AdlsEmulator, adlsEmulator } from "../../../src/emulators/adls/Adl
 import { type RunningEcomApi, serveEcomApi } from "../../../src/emulators/events-api/EcomApiServer.js"
 import { type FaultSettings, noFaults } from "../../../src/emulators/events-api/EcomFaults.js"
 import { type SalesforceEmulator, salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
-import { CrmJsforce } from "../../../src/layers/crm/CrmJsforce.js"
-import { EventsApiHttp } from "../../../src/layers/events-api/EventsApiHttp.js"
-import { LakeAdls } from "../../../src/layers/lake/LakeAdls.js"
-import { StateStoreFs } from "../../../src/layers/state/StateStoreFs.js"
-import { WarehouseLive } from "../../../src/layers/warehouse/WarehouseLive.js"
+import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
+import * as CrmJsforce from "../../../src/layers/crm/CrmJsforce.js"
+import * as EventsApiHttp from "../../../src/layers/events-api/EventsApiHttp.js"
+import * as LakeAdls from "../../../src/layers/lake/LakeAdls.js"
+import * as StateStoreFs from "../../../src/layers/state/StateStoreFs.js"
+import * as WarehouseFromSettings from "../../../src/layers/warehouse/WarehouseFromSettings.js"
 import type { Wiring } from "../../../src/program/cli/Wiring.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
 import { quickRetry } from "../adlsLake.js"
 import { runCli } from "../cli.js"
 import { cliWith } from "../PipelineHarness.js"
@@ -128,14 +128,14 @@ const makeStack = (options: StackOptions): Effect.Effect<LiveStack, never, Scope
  * real clients, and a cell takes a second instead of a minute. Salesforce keeps its own waits.
  */
 const liveWiring = (settings: Record<string, string>, writeLog: (line: string) => void): Wiring => ({
-  config: AppConfig.fromMap(settings),
+  config: AppConfigProvider.layerFromMap(settings),
   eventsApi: EventsApiHttp.layerWith({ retry: { base: "20 millis", cap: "200 millis" } }).pipe(
     Layer.provide(NodeHttpClient.layerUndici),
   ),
-  lake: LakeAdls.layer({ retryOptions: { maxTries: 1 }, retry: quickRetry(3) }),
-  warehouse: WarehouseLive.pipe(Layer.provide(NodeFileSystem.layer)),
-  stateStore: StateStoreFs.pipe(Layer.provide(NodeFileSystem.layer)),
-  crm: CrmJsforce,
+  lake: LakeAdls.layerWith({ retryOptions: { maxTries: 1 }, retry: quickRetry(3) }),
+  warehouse: WarehouseFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  stateStore: StateStoreFs.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  crm: CrmJsforce.layer,
   writeLog,
 })
 

@@ -5,12 +5,12 @@ import type { ConfigurationError, WarehouseError } from "../../domain/Errors.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { SyncLedger } from "../../services/SyncLedger.js"
 import type { Warehouse } from "../../services/Warehouse.js"
-import { SqlClientSqlite } from "./SqlClientSqlite.js"
-import { SyncLedgerSql } from "./SyncLedgerSql.js"
-import { WarehouseSql } from "./WarehouseSql.js"
+import * as SqlClientSqlite from "./SqlClientSqlite.js"
+import * as SyncLedgerSql from "./SyncLedgerSql.js"
+import * as WarehouseSql from "./WarehouseSql.js"
 
 /** The SQL client the settings choose: Azure SQL when WAREHOUSE is mssql, else SQLite at SQLITE_PATH. */
-export const SqlClientLive: Layer.Layer<
+const sqlClient: Layer.Layer<
   SqlClient.SqlClient,
   WarehouseError | ConfigurationError,
   AppConfig | FileSystem.FileSystem
@@ -21,16 +21,16 @@ export const SqlClientLive: Layer.Layer<
         Layer.unwrapEffect(
           Effect.map(
             Effect.promise(() => import("./SqlClientMssql.js")),
-            (module) => module.SqlClientMssql(warehouse),
+            (SqlClientMssql) => SqlClientMssql.layer(warehouse),
           ),
         )
-      : SqlClientSqlite(warehouse.sqlitePath),
+      : SqlClientSqlite.layer(warehouse.sqlitePath),
   ),
 )
 
 /** The warehouse and the Salesforce sync's ledger, on one client (one SQLite connection, one SQL Server pool). */
-export const WarehouseLive: Layer.Layer<
+export const layer: Layer.Layer<
   Warehouse | SyncLedger,
   WarehouseError | ConfigurationError,
   AppConfig | FileSystem.FileSystem
-> = Layer.merge(WarehouseSql(), SyncLedgerSql).pipe(Layer.provide(SqlClientLive))
+> = Layer.merge(WarehouseSql.layer, SyncLedgerSql.layer).pipe(Layer.provide(sqlClient))

@@ -1,24 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Fiber, Ref, TestClock } from "effect"
-import {
-  ApiConnectionError,
-  ApiResponseError,
-  ApiTimeoutError,
-  AuthenticationError,
-} from "../../../src/domain/Errors.js"
-import {
-  type ApiFailure,
-  apiRetrySchedule,
-  isTransient,
-  parseRetryAfter,
-} from "../../../src/layers/events-api/EventsApiRetry.js"
-import { makeRateGate } from "../../../src/layers/events-api/RateGate.js"
+import { Clock, Effect, Fiber, Ref, TestClock } from "effect"
+import { ApiConnectionError, ApiResponseError, ApiTimeoutError, AuthenticationError } from "../../src/domain/Errors.js"
+import { type ApiFailure, apiRetry, isTransientApiFailure } from "../../src/services/EventsApi.js"
 
 const status = (code: number, extra: Record<string, unknown> = {}) =>
   new ApiResponseError({ message: `HTTP ${code}`, details: { status: code, ...extra } })
 
 /**
- * Runs an attempt that fails with `failures` in turn (then succeeds) under `apiRetrySchedule`,
+ * Runs an attempt that fails with `failures` in turn (then succeeds) under `apiRetry`,
  * and answers when each attempt started (TestClock ms from the first), and how it ended.
  */
 const attemptTimes = (attempts: number, failures: ReadonlyArray<ApiFailure>) =>
@@ -31,13 +20,13 @@ const attemptTimes = (attempts: number, failures: ReadonlyArray<ApiFailure>) =>
       const failure = failures[seen.length - 1]
       return failure === undefined ? "ok" : yield* Effect.fail(failure)
     })
-    const fiber = yield* Effect.fork(Effect.either(Effect.retry(attempt, apiRetrySchedule(attempts))))
+    const fiber = yield* Effect.fork(Effect.either(Effect.retry(attempt, apiRetry(attempts))))
     yield* TestClock.adjust("1 hour")
     const outcome = yield* Fiber.join(fiber)
     return { times: yield* Ref.get(times), outcome }
   })
 
-describe("apiRetrySchedule", () => {
+describe("apiRetry", () => {
   it.effect("waits 2, 4, 8, 16 s, then 30 s at most, for as many attempts as API_MAX_RETRIES", () =>
     Effect.gen(function* () {
       const failures = Array.from({ length: 10 }, () => status(503))
@@ -88,56 +77,11 @@ describe("apiRetrySchedule", () => {
   )
 
   it("tells transient failures from final ones", () => {
-    assert.isTrue(isTransient(status(429)))
-    assert.isTrue(isTransient(status(500)))
-    assert.isTrue(isTransient(status(503)))
-    assert.isFalse(isTransient(status(400)))
-    assert.isFalse(isTransient(status(403)))
-    assert.isFalse(isTransient(new ApiResponseError({ message: "not JSON", details: { status: 200 } })))
+    assert.isTrue(isTransientApiFailure(status(429)))
+    assert.isTrue(isTransientApiFailure(status(500)))
+    assert.isTrue(isTransientApiFailure(status(503)))
+    assert.isFalse(isTransientApiFailure(status(400)))
+    assert.isFalse(isTransientApiFailure(status(403)))
+    assert.isFalse(isTransientApiFailure(new ApiResponseError({ message: "not JSON", details: { status: 200 } })))
   })
-})
-
-describe("parseRetryAfter", () => {
-  const now = Date.parse("2019-12-02T10:00:00Z")
-  const ms = (header: string | undefined) => {
-    const d = parseRetryAfter(header, now)
-    return d === undefined ? undefined : Duration.toMillis(d)
-  }
-
-  it("reads seconds and HTTP dates, and caps either at five minutes", () => {
-    assert.strictEqual(ms("3"), 3_000)
-    assert.strictEqual(ms(" 1.5 "), 1_500)
-    assert.strictEqual(ms("Mon, 02 Dec 2019 10:00:12 GMT"), 12_000)
-    assert.strictEqual(ms("Mon, 02 Dec 2019 09:59:00 GMT"), 0, "a date in the past means now")
-    assert.strictEqual(ms("86400"), 300_000)
-    assert.strictEqual(ms("soon"), undefined)
-    assert.strictEqual(ms(undefined), undefined)
-  })
-})
-
-describe("makeRateGate", () => {
-  it.effect("lets one start through per spacing, however many fibers ask at once", () =>
-    Effect.gen(function* () {
-      const gate = yield* makeRateGate("2 seconds")
-      const starts = yield* Ref.make<ReadonlyArray<number>>([])
-      const start = gate.pipe(
-        Effect.zipRight(Clock.currentTimeMillis),
-        Effect.flatMap((now) => Ref.update(starts, (s) => [...s, now])),
-      )
-      const fiber = yield* Effect.fork(Effect.all([start, start, start, start], { concurrency: "unbounded" }))
-      yield* TestClock.adjust("1 minute")
-      yield* Fiber.join(fiber)
-      // A later caller waits its turn after the others.
-      yield* start
-      assert.deepStrictEqual(yield* Ref.get(starts), [0, 2_000, 4_000, 6_000, 60_000])
-    }),
-  )
-
-  it.effect("with a zero spacing never waits", () =>
-    Effect.gen(function* () {
-      const gate = yield* makeRateGate(0)
-      yield* Effect.all([gate, gate, gate])
-      assert.strictEqual(yield* Clock.currentTimeMillis, 0)
-    }),
-  )
 })
