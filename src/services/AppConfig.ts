@@ -14,6 +14,8 @@ export interface ApiSettings {
   readonly pageSize: number
   readonly rateLimitDelaySeconds: number
   readonly concurrency: number
+  /** The most pages a week may take: an API that never ends a week stops here. */
+  readonly maxPages: number
 }
 
 export interface LakeSettings {
@@ -110,6 +112,7 @@ const api = R.all({
   pageSize: R.integer("API_PAGE_SIZE", 1000, 1, 1000),
   rateLimitDelaySeconds: R.decimal("API_RATE_LIMIT_DELAY", 2.0, 0, 60),
   concurrency: R.integer("API_CONCURRENCY", 4, 1, 64),
+  maxPages: R.integer("API_MAX_PAGES", 50_000, 1, 100_000_000),
 })
 
 const week = Effect.flatMap(R.all({ start: R.raw("WEEK_START"), end: R.raw("WEEK_END") }), ({ start, end }) => {

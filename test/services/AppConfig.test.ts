@@ -25,6 +25,7 @@ describe("AppConfig", () => {
       assert.strictEqual(s.api.pageSize, 1000)
       assert.strictEqual(s.api.rateLimitDelaySeconds, 2.0)
       assert.strictEqual(s.api.concurrency, 4)
+      assert.strictEqual(s.api.maxPages, 50_000)
       assert.strictEqual(s.quality.rejectThresholdPct, 5.0)
       assert.strictEqual(s.quality.transformWorkers, 2)
       assert.strictEqual(s.locations.localDataDir, "data/raw_events")
@@ -99,6 +100,8 @@ describe("AppConfig", () => {
     [{ API_PAGE_SIZE: "1001" }, 'API_PAGE_SIZE must be an integer from 1 to 1000 (got "1001")'],
     [{ API_RATE_LIMIT_DELAY: "-1" }, 'API_RATE_LIMIT_DELAY must be a number from 0 to 60 (got "-1")'],
     [{ API_CONCURRENCY: "0" }, 'API_CONCURRENCY must be an integer from 1 to 64 (got "0")'],
+    [{ API_MAX_PAGES: "0" }, 'API_MAX_PAGES must be an integer from 1 to 100000000 (got "0")'],
+    [{ API_MAX_PAGES: "2.5" }, 'API_MAX_PAGES must be an integer from 1 to 100000000 (got "2.5")'],
     [{ REJECT_THRESHOLD_PCT: "100.5" }, 'REJECT_THRESHOLD_PCT must be a number from 0 to 100 (got "100.5")'],
     [{ REJECT_THRESHOLD_PCT: "five" }, 'REJECT_THRESHOLD_PCT must be a number from 0 to 100 (got "five")'],
     [{ LOG_LEVEL: "loud" }, 'LOG_LEVEL must be one of DEBUG, INFO, WARNING, WARN, ERROR, CRITICAL (got "loud")'],

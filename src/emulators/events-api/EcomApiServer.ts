@@ -15,6 +15,14 @@ import { type Fault, type FaultSettings, makeFaultPlan, noFaults } from "./EcomF
 export const ENVELOPES = ["bare", "data", "events", "results", "items"] as const
 export type Envelope = (typeof ENVELOPES)[number]
 
+/**
+ * How the emulator pages, for clients that must survive a broken API: `ignore-page` answers every
+ * request with page 1 (an API that ignores the parameter), `endless` never ends a week (full
+ * pages forever, cycling through the week's full pages, and no total).
+ */
+export const PAGINGS = ["normal", "ignore-page", "endless"] as const
+export type Paging = (typeof PAGINGS)[number]
+
 export interface EcomApiOptions {
   readonly data: EcomData
   readonly envelope: Envelope
@@ -27,6 +35,7 @@ export interface EcomApiOptions {
   readonly maxPageSize: number
   /** Real milliseconds every data response waits before it is sent: a remote API's round trip. */
   readonly latencyMs: number
+  readonly paging: Paging
   readonly host: string
   /** 0 picks a free port; `RunningEcomApi.port` tells which. */
   readonly port: number
@@ -40,6 +49,7 @@ export const ecomApiDefaults: EcomApiOptions = {
   faults: noFaults,
   maxPageSize: 1000,
   latencyMs: 0,
+  paging: "normal",
   host: "127.0.0.1",
   port: 0,
 }
@@ -102,14 +112,23 @@ const parseQuery = (params: URLSearchParams, maxPageSize: number): Query | strin
   return { startDate, endDate, page, pageSize: Math.min(pageSize, maxPageSize) }
 }
 
+/** The page whose records a request gets, as the emulator's paging mode has it. */
+const servedPage = (options: EcomApiOptions, query: Query): number => {
+  if (options.paging === "ignore-page") return 1
+  if (options.paging === "normal") return query.page
+  const fullPages = Math.max(1, Math.floor(options.data.eventsPerWeek / query.pageSize))
+  return ((query.page - 1) % fullPages) + 1
+}
+
 const pageBody = (options: EcomApiOptions, query: Query): Uint8Array => {
   const window = { start: query.startDate, end: query.endDate }
   const page = (prefix: string, suffix: string) =>
-    generatePage(options.data, window, query.page, query.pageSize, prefix, suffix)
+    generatePage(options.data, window, servedPage(options, query), query.pageSize, prefix, suffix)
   if (options.envelope === "bare") return page("[", "]")
-  const meta = options.withTotal
-    ? `,"meta":{"page":${query.page},"page_size":${query.pageSize},"total":${options.data.eventsPerWeek}}`
-    : ""
+  const meta =
+    options.withTotal && options.paging !== "endless"
+      ? `,"meta":{"page":${query.page},"page_size":${query.pageSize},"total":${options.data.eventsPerWeek}}`
+      : ""
   return page(`{"${options.envelope}":[`, `]${meta}}`)
 }
 

@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 import { ConfigurationError, invalidSetting } from "../../domain/Errors.js"
-import { ENVELOPES, serveEcomApi } from "../../emulators/events-api/EcomApiServer.js"
+import { ENVELOPES, PAGINGS, serveEcomApi } from "../../emulators/events-api/EcomApiServer.js"
 import { addFaultSpec, type FaultSettings, noFaults } from "../../emulators/events-api/EcomFaults.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { runCommand } from "./CommandRuntime.js"
@@ -25,6 +25,10 @@ const options = {
     Options.withDescription("a bare list, or the list under this key"),
   ),
   withTotal: Options.boolean("with-total").pipe(Options.withDescription("add meta.total to every page")),
+  paging: Options.choice("paging", PAGINGS).pipe(
+    Options.withDefault("normal" as const),
+    Options.withDescription("ignore-page: every request gets page 1; endless: full pages forever, no total"),
+  ),
   fault: Options.text("fault").pipe(
     Options.repeated,
     Options.withDescription(
@@ -112,6 +116,7 @@ export const serveApiCommandOf = (wiring: Wiring) =>
           data: { seed: flags.seed, eventsPerWeek: flags.eventsPerWeek, malformedPct: flags.malformedPct },
           envelope: flags.envelope,
           withTotal: flags.withTotal,
+          paging: flags.paging,
           apiKey: Option.getOrUndefined(apiKey),
           faults,
           latencyMs: flags.latencyMs,
@@ -134,6 +139,7 @@ export const serveApiCommandOf = (wiring: Wiring) =>
             events_per_week: flags.eventsPerWeek,
             envelope: flags.envelope,
             with_total: flags.withTotal,
+            paging: flags.paging,
             malformed_pct: flags.malformedPct,
             faults: flags.fault,
           }),

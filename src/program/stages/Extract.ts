@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto"
 import { FileSystem } from "@effect/platform"
 import { Effect, Either, Option, Schema, Stream } from "effect"
-import type { ApiError, AuthenticationError, LocalStorageError } from "../../domain/Errors.js"
+import {
+  type ApiError,
+  ApiResponseError,
+  type AuthenticationError,
+  type LocalStorageError,
+} from "../../domain/Errors.js"
 import { FileFacts } from "../../domain/FileFacts.js"
 import type { StageName } from "../../domain/RunStatus.js"
 import type { WeekPaths } from "../../domain/WeekPaths.js"
@@ -43,14 +48,39 @@ export interface ExtractOptions {
 
 type ExtractError = ApiError | AuthenticationError | LocalStorageError
 
+const sameRecords = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0
+
+/**
+ * An API that ignores `page` answers every request with the same records: without this check the
+ * extract would fill the worker's disk with copies of page 1 until Airflow's timeout.
+ */
+const repeatedPage = (previous: number, page: number) =>
+  new ApiResponseError({
+    message: `page ${page} holds exactly the records of page ${previous}: the API looks to ignore the page parameter, so the week would never end`,
+    details: { previous_page: previous, page, reason: "RepeatedPage" },
+  })
+
+/** Past API_MAX_PAGES: an API that never ends a week (no short page, no total) stops here. */
+const tooManyPages = (maxPages: number, why: string) =>
+  new ApiResponseError({
+    message: `the week needs more than API_MAX_PAGES=${maxPages} pages (${why}): raise API_MAX_PAGES if the week is really that big`,
+    details: { setting: "API_MAX_PAGES", max_pages: maxPages, reason: "TooManyPages" },
+  })
+
 /** Writes pages to an open file in the order they are given, counting and hashing; knows when the week ends. */
 const pageWriter = (file: FileSystem.File, paths: WeekPaths, pageSize: number, options: ExtractOptions) => {
   const hash = createHash("sha256")
   const progress = { pages: 0, rows: 0, bytes: 0 }
   let total = Option.none<number>()
+  // Only the page before is compared: one page held, whatever the week's size.
+  let previous: EventsPage | undefined
   /** Writes a page and answers whether it was the last one. */
   const write = (page: EventsPage) =>
     Effect.gen(function* () {
+      if (previous !== undefined && page.records > 0 && sameRecords(previous.ndjson, page.ndjson)) {
+        return yield* repeatedPage(previous.page, page.page)
+      }
+      previous = page
       // An empty page writes nothing: FileSystem's writeAll takes a zero-byte write for a full disk.
       if (page.ndjson.length > 0) {
         yield* file.writeAll(page.ndjson).pipe(Effect.mapError(localStorageError("write", paths.raw)))
@@ -79,17 +109,20 @@ const fetchInto = (temp: string, paths: WeekPaths, options: ExtractOptions) =>
   Effect.scoped(
     Effect.gen(function* () {
       const api = yield* EventsApi
-      const { concurrency } = (yield* AppConfig).api
+      const { concurrency, maxPages } = (yield* AppConfig).api
       const fs = yield* FileSystem.FileSystem
       const file = yield* fs.open(temp, { flag: "w" }).pipe(Effect.mapError(localStorageError("open", temp)))
       const writer = pageWriter(file, paths, api.pageSize, options)
       const first = yield* api.page(paths.week, 1)
       if (!(yield* writer.write(first))) {
         // Page 1 shows how many records the API really serves a page.
-        const lastPage = Option.match(writer.total(), {
-          onNone: () => Number.POSITIVE_INFINITY,
-          onSome: (t) => Math.ceil(t / first.records),
-        })
+        const needed = Option.map(writer.total(), (t) => Math.ceil(t / first.records))
+        if (Option.exists(needed, (n) => n > maxPages)) {
+          const why = `the API announces ${Option.getOrThrow(writer.total())} records, ${first.records} a page`
+          return yield* tooManyPages(maxPages, why)
+        }
+        const lastPage = Option.getOrElse(needed, () => maxPages)
+        let ended = false
         yield* Stream.iterate(2, (n) => n + 1).pipe(
           Stream.takeWhile((n) => n <= lastPage),
           // A failure stays a value until its turn comes: one on a page past the end is never seen.
@@ -98,9 +131,17 @@ const fetchInto = (temp: string, paths: WeekPaths, options: ExtractOptions) =>
             (answer): Effect.Effect<boolean, ExtractError> =>
               Either.isLeft(answer) ? Effect.fail(answer.left) : writer.write(answer.right),
           ),
+          Stream.tap((last) =>
+            Effect.sync(() => {
+              ended = last
+            }),
+          ),
           Stream.takeUntil((last) => last),
           Stream.runDrain,
         )
+        if (!ended && Option.isNone(needed)) {
+          return yield* tooManyPages(maxPages, `page ${maxPages} was full and the API gives no total`)
+        }
       }
       yield* file.sync.pipe(Effect.mapError(localStorageError("sync", paths.raw)))
       const { progress } = writer
