@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
 import { BIN } from "../support/cli.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 /** Runs the DAG's Python tests (test/airflow/test_reverse_etl_weekly.py) against the built CLI. */
 const runPythonTests = () =>

@@ -3,7 +3,6 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Either, Exit, Layer, Scope } from "effect"
 import { ApiResponseError } from "../../src/domain/Errors.js"
 import { parseWeek } from "../../src/domain/Week.js"
@@ -18,6 +17,7 @@ import { Crm } from "../../src/services/Crm.js"
 import { type CliResult, jsonLines, runCli } from "../support/cli.js"
 import { makeHarness } from "../support/PipelineHarness.js"
 import { SECRETS, scanCase } from "../support/reliability/Secrets.js"
+import { afterAll, assert, beforeAll, describe, it } from "../support/vitest.js"
 
 /**
  * Every secret configured in every process the suite starts, through success and through each

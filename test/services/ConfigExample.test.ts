@@ -3,9 +3,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { loadSettings } from "../../src/services/AppConfig.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const root = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), "utf8")
 

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Ref, TestClock } from "effect"
 import { ApiConnectionError, ApiResponseError, ApiTimeoutError, AuthenticationError } from "../../src/domain/Errors.js"
 import { type ApiFailure, apiRetry, isTransientApiFailure } from "../../src/services/EventsApi.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const status = (code: number, extra: Record<string, unknown> = {}) =>
   new ApiResponseError({ message: `HTTP ${code}`, details: { status: code, ...extra } })

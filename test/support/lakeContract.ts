@@ -4,10 +4,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, LogLevel, Option } from "effect"
 import { loggingLayer } from "../../src/program/cli/Logging.js"
 import { Lake } from "../../src/services/Lake.js"
+import { assert, describe, it } from "./vitest.js"
 
 export const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex")
 

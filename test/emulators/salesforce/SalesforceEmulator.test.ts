@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import { parse } from "csv-parse/sync"
 import { Effect } from "effect"
 import { Connection } from "jsforce"
 import { type SalesforceEmulator, salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
 import { idSuffix } from "../../../src/emulators/salesforce/SalesforceIds.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const login = async (emulator: SalesforceEmulator) => {
   const connection = new Connection({ loginUrl: emulator.url, version: "62.0" })

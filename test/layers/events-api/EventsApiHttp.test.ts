@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Option, TestClock } from "effect"
 import { parseWeek } from "../../../src/domain/Week.js"
 import { pageRecords } from "../../../src/emulators/events-api/EcomDataGenerator.js"
@@ -14,6 +13,7 @@ import {
   realPause,
   sleepingUntil,
 } from "../../support/ecomApi.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
 const data = { seed: 11, eventsPerWeek: 25, malformedPct: 0 }

@@ -2,13 +2,13 @@ import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import type { LakeAdlsOptions } from "../../../src/layers/lake/LakeAdls.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { adlsLake, adlsLakeOn, quickRetry } from "../../support/adlsLake.js"
 import { captureLogs, lakeContract, localFile, sha256, tempDir } from "../../support/lakeContract.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 lakeContract("LakeAdls on the ADLS Gen2 emulator", () => adlsLake())
 

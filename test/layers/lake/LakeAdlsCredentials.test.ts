@@ -6,7 +6,6 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-file-datalake"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import type { AdlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import { adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
@@ -16,6 +15,7 @@ import { AppConfig } from "../../../src/services/AppConfig.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { adlsLakeOn } from "../../support/adlsLake.js"
 import { captureLogs, localFile, sha256, tempDir } from "../../support/lakeContract.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const accountSas = (emulator: AdlsEmulator, permissions: string, expiresOn = new Date(Date.now() + 3_600_000)) =>
   generateAccountSASQueryParameters(

@@ -1,6 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { isStagingPath, lakePrefix, stagingPath } from "../../../src/layers/lake/LakePaths.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 describe("lake paths", () => {
   it("names the staging file of a put after its target, hidden, and recognises it", () => {

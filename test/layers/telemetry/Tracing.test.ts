@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { DataQualityError } from "../../../src/domain/Errors.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
@@ -6,6 +5,7 @@ import * as Tracing from "../../../src/layers/telemetry/Tracing.js"
 import { type CommandWiring, runCommand } from "../../../src/program/cli/CommandRuntime.js"
 import { jsonLines, runCli } from "../../support/cli.js"
 import { attribute, type ExportedSpan, startCollector } from "../../support/OtlpCollector.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const withCollector = <A, E>(f: (collector: Awaited<ReturnType<typeof startCollector>>) => Effect.Effect<A, E>) =>
   Effect.acquireUseRelease(Effect.promise(startCollector), f, (collector) => Effect.promise(collector.close))

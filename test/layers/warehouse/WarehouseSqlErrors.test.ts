@@ -1,8 +1,8 @@
 import { SqlError } from "@effect/sql/SqlError"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Ref, TestClock } from "effect"
 import { warehouseError } from "../../../src/layers/warehouse/WarehouseSqlErrors.js"
 import { warehouseRetry } from "../../../src/services/Warehouse.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const sqlError = (cause: object) => new SqlError({ message: "Failed to execute statement", cause })
 

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { BIN, jsonLines, runCli } from "../../support/cli.js"
 import { API_KEY, ecomApi } from "../../support/ecomApi.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const data = { seed: 1, eventsPerWeek: 20, malformedPct: 0 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { VERSION } from "../../../src/program/cli/Version.js"
 import { jsonLines, runCli } from "../../support/cli.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 describe("reverse-etl CLI", () => {
   it("lists its commands in --help", async () => {

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs"
 import { NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.js"
 import { jsonLines, runCli } from "../../support/cli.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { tempDir } from "../../support/warehouse.js"
 
 const tablesOf = (path: string) =>

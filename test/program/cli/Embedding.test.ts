@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "../../support/vitest.js"
 
 /**
  * Another Effect application embeds the pipeline through the package's exports: the program and

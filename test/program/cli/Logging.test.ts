@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, LogLevel, Option, Redacted, TestClock } from "effect"
 import { AuthenticationError } from "../../../src/domain/Errors.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
@@ -6,6 +5,7 @@ import { runCommand } from "../../../src/program/cli/CommandRuntime.js"
 import { loggingLayer, makeScrubber } from "../../../src/program/cli/Logging.js"
 import { timed } from "../../../src/program/pipeline/StageRunner.js"
 import { AppConfig } from "../../../src/services/AppConfig.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const capture = () => {
   const lines: Array<string> = []

@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Option } from "effect"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { makeRunPlan } from "../../../src/program/cli/RunPlan.js"
 import { fullRun, type RunOptions } from "../../../src/program/pipeline/RunOptions.js"
 import { runCli } from "../../support/cli.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const run = (overrides: Partial<RunOptions> = {}): RunOptions => fullRun({ validateOnly: true, ...overrides })
 

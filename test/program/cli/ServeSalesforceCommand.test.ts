@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
 import { Connection } from "jsforce"
 import { BIN, jsonLines } from "../../support/cli.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 /** Starts `reverse-etl serve-salesforce` and resolves with the URL it prints on stdout. */
 const serve = (args: ReadonlyArray<string>) => {

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { ApiResponseError } from "../../../src/domain/Errors.js"
 import { makeHarness } from "../../support/PipelineHarness.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const waitFor = (check: () => boolean, what: string) =>
   Effect.gen(function* () {

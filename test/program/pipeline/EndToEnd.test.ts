@@ -3,7 +3,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { STAGES } from "../../../src/domain/RunStatus.js"
 import { type AdlsEmulator, adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
@@ -13,6 +12,7 @@ import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.
 import { emulatorSettings } from "../../../src/program/cli/EmulatorSettings.js"
 import { runCli } from "../../support/cli.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const partition = "week_start=2019-12-01/week_end=2019-12-07"
 const WEEK = ["--week-start", "2019-12-01", "--week-end", "2019-12-07"]

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, HashMap, Layer, Logger, TestClock } from "effect"
 import { ApiResponseError } from "../../../src/domain/Errors.js"
 import { parseWeek } from "../../../src/domain/Week.js"
@@ -16,6 +15,7 @@ import type { EventsApiHttpOptions } from "../../../src/layers/events-api/Events
 import * as EventsApiTest from "../../../src/layers/events-api/EventsApiTest.js"
 import { type ExtractProgress, extract } from "../../../src/program/stages/Extract.js"
 import { ecomApi, eventually, liveEventsApi, realPause, sleepingUntil } from "../../support/ecomApi.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
 const window = { start: week.start, end: week.end }

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger } from "effect"
 import { salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { emulatorSettings, metricsRow, metricsRows, runSync, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const OBJECT = "Customer_Weekly_Metric__c"
 const database = () => `${tempDir("retl-sf-db-")}/warehouse.sqlite`

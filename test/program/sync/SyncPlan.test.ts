@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Stream } from "effect"
 import { DEFAULT_FIELD_MAPPING, parseFieldMapping } from "../../../src/domain/SalesforceFields.js"
 import { contentHasher, type PlanOptions, PlanTally, planJobs } from "../../../src/program/sync/SyncPlan.js"
 import { SyncLedger } from "../../../src/services/SyncLedger.js"
 import { metricsRow, metricsRows } from "../../support/salesforce.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const mapping = Either.getOrThrow(parseFieldMapping(DEFAULT_FIELD_MAPPING, "External_Signal_Id__c"))
 const options = (overrides: Partial<PlanOptions> = {}): PlanOptions => ({
