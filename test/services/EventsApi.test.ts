@@ -76,12 +76,14 @@ describe("apiRetry", () => {
     }),
   )
 
-  it("tells transient failures from final ones", () => {
-    assert.isTrue(isTransientApiFailure(status(429)))
-    assert.isTrue(isTransientApiFailure(status(500)))
-    assert.isTrue(isTransientApiFailure(status(503)))
-    assert.isFalse(isTransientApiFailure(status(400)))
-    assert.isFalse(isTransientApiFailure(status(403)))
-    assert.isFalse(isTransientApiFailure(new ApiResponseError({ message: "not JSON", details: { status: 200 } })))
-  })
+  it.effect("tells transient failures from final ones", () =>
+    Effect.sync(() => {
+      assert.isTrue(isTransientApiFailure(status(429)))
+      assert.isTrue(isTransientApiFailure(status(500)))
+      assert.isTrue(isTransientApiFailure(status(503)))
+      assert.isFalse(isTransientApiFailure(status(400)))
+      assert.isFalse(isTransientApiFailure(status(403)))
+      assert.isFalse(isTransientApiFailure(new ApiResponseError({ message: "not JSON", details: { status: 200 } })))
+    }),
+  )
 })
