@@ -10,10 +10,7 @@ const quietly =
     self: Vitest.TestFunction<A, E, R, Args>,
   ): Vitest.TestFunction<A, E, R, Args> =>
   (...args) =>
-    Effect.provide(
-      Effect.suspend(() => self(...args)),
-      withoutDefaultLogger,
-    )
+    Effect.provide(self(...args), withoutDefaultLogger)
 
 const quiet = <R>(tester: Vitest.Tester<R>): Vitest.Tester<R> => {
   const test =
@@ -42,6 +39,8 @@ const scopedLive = quiet(effectIt.scopedLive)
  * `@effect/vitest`'s `it`, except that `it.live` and `it.scopedLive` run without Effect's default
  * logger too, as `it.effect` and `it.scoped` already do: a test prints none of the program's log
  * lines. A test that asserts them installs a logger of its own (`captureLogs`), which is kept.
+ * Every other member (plain `it`, `it.effect`, `it.skip`, ...) is @effect/vitest's own, hence the
+ * proxy rather than a copy. Tests import from here; biome refuses `@effect/vitest` under test/.
  */
 export const it: Vitest.Methods = new Proxy(effectIt, {
   get: (target, key, receiver) =>
