@@ -166,13 +166,10 @@ const runOut = (
   args: ReadonlyArray<string>,
   overrides: Record<string, string> = {},
 ): Effect.Effect<RunResult> =>
-  Effect.map(
-    Effect.promise(() => runCli(args, { env: { ...stack.env, ...overrides }, cwd: stack.dir })),
-    (result) => {
-      stack.outputs.push(result.stdout, result.stderr)
-      return fromProcess(result)
-    },
-  )
+  Effect.map(runCli(args, { env: { ...stack.env, ...overrides }, cwd: stack.dir }), (result) => {
+    stack.outputs.push(result.stdout, result.stderr)
+    return fromProcess(result)
+  })
 
 /** The stack a cell runs on: emulators up, warehouse migrated, checkpoint at the week. */
 const standUpLive =
