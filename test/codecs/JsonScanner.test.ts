@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import { FlatJsonObject } from "../../src/codecs/FlatJsonObject.js"
 import { JsonScanner, MAX_NESTING } from "../../src/codecs/JsonScanner.js"
 import { JsonSyntaxError, JsonWalk } from "../../src/codecs/JsonWalk.js"
 import { NULL, NUMBER, STRING } from "../../src/domain/EventFields.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const json = new JsonScanner()
