@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
 import { directoryContent, memoryContent } from "./AdlsContent.js"
 import type { AdlsCall, AdlsOperation } from "./AdlsOperations.js"
-import { classify, permissionOf, sendError, serve } from "./AdlsOperations.js"
+import { classify, permissionOf, sendError } from "./AdlsOperations.js"
+import { serve } from "./AdlsServe.js"
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY, verifyAccountSas, verifySharedKey } from "./AdlsSharedKey.js"
 import { AdlsStore } from "./AdlsStore.js"
 
@@ -162,10 +163,7 @@ export const startAdlsEmulator = async (options: AdlsEmulatorOptions = {}): Prom
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://emulator")
-    const raw = url.pathname.split("/").slice(1)
-    const segments = raw[0] === account ? raw.slice(1) : raw
-    const fileSystem = decodeURIComponent(segments[0] ?? "")
-    const path = segments.slice(1).map(decodeURIComponent).join("/")
+    const { fileSystem, path } = locate(url, account)
     const call = classify(req, fileSystem, path, url.search.slice(1))
     const auth = authenticate(req, url, call, account, accountKey)
     if (!auth.ok) {
@@ -216,13 +214,25 @@ export const startAdlsEmulator = async (options: AdlsEmulatorOptions = {}): Prom
       drops += times
     },
     files: (fileSystem) => filesOf(store, fileSystem),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: () => closeServer(server),
   }
 }
+
+/** The file system and path of a path-style URL, the account segment optional (see above). */
+const locate = (url: URL, account: string) => {
+  const raw = url.pathname.split("/").slice(1)
+  const segments = raw[0] === account ? raw.slice(1) : raw
+  return {
+    fileSystem: decodeURIComponent(segments[0] ?? ""),
+    path: segments.slice(1).map(decodeURIComponent).join("/"),
+  }
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections()
+    server.close(() => resolve())
+  })
 
 /** The emulator for the length of a scope: started on acquire, closed on release. */
 export const adlsEmulator = (options: AdlsEmulatorOptions = {}) =>

@@ -146,6 +146,42 @@ const dropMidBody = (request: HttpServerRequest.HttpServerRequest, bytes: Uint8A
     response.write(bytes.subarray(0, bytes.length >> 1), () => response.destroy())
   })
 
+/** Why a request's API key is refused (missing or wrong), or undefined when it is accepted. */
+const refusedKey = (expected: string | undefined, key: string | ReadonlyArray<string> | undefined) => {
+  if (expected === undefined) return undefined
+  if (key === undefined || key === "") return "missing X-API-KEY header"
+  return key !== expected ? "invalid API key" : undefined
+}
+
+/** The answer of a fault that is an error status; undefined for the faults that answer 200. */
+const errorOfFault = (fault: Fault, faults: FaultSettings) => {
+  switch (fault) {
+    case "429":
+      return { status: 429, response: errorBody(429, "rate limit exceeded", { "retry-after": retryAfter(faults) }) }
+    case "401":
+      return { status: 401, response: errorBody(401, "API key expired") }
+    case "403":
+      return { status: 403, response: errorBody(403, "this key may not read ecom_events") }
+    case "500":
+    case "502":
+    case "503":
+    case "504":
+      return { status: Number(fault), response: errorBody(Number(fault), `injected ${fault}`) }
+    default:
+      return undefined
+  }
+}
+
+const HEALTH_CHECK = {
+  path: "/health",
+  page: undefined,
+  pageSize: undefined,
+  startDate: undefined,
+  endDate: undefined,
+  status: 200,
+  fault: "ok",
+} as const
+
 const makeApp = (options: EcomApiOptions, seen: Array<SeenRequest>) => {
   const plan = makeFaultPlan(options.faults, options.data.seed)
   const remember = (entry: SeenRequest) => {
@@ -169,16 +205,10 @@ const makeApp = (options: EcomApiOptions, seen: Array<SeenRequest>) => {
         fault,
         at,
       })
-    if (options.apiKey !== undefined) {
-      const key = request.headers["x-api-key"]
-      if (key === undefined || key === "") {
-        seenAs(401, "ok")
-        return errorBody(401, "missing X-API-KEY header")
-      }
-      if (key !== options.apiKey) {
-        seenAs(401, "ok")
-        return errorBody(401, "invalid API key")
-      }
+    const refused = refusedKey(options.apiKey, request.headers["x-api-key"])
+    if (refused !== undefined) {
+      seenAs(401, "ok")
+      return errorBody(401, refused)
     }
     const query = parseQuery(params, options.maxPageSize)
     if (typeof query === "string") {
@@ -190,22 +220,12 @@ const makeApp = (options: EcomApiOptions, seen: Array<SeenRequest>) => {
     yield* Effect.logDebug("ecom API request").pipe(
       Effect.annotateLogs({ page: query.page, page_size: query.pageSize, fault }),
     )
+    const failed = errorOfFault(fault, options.faults)
+    if (failed !== undefined) {
+      seenAs(failed.status, fault)
+      return failed.response
+    }
     switch (fault) {
-      case "429":
-        seenAs(429, fault)
-        return errorBody(429, "rate limit exceeded", { "retry-after": retryAfter(options.faults) })
-      case "401":
-        seenAs(401, fault)
-        return errorBody(401, "API key expired")
-      case "403":
-        seenAs(403, fault)
-        return errorBody(403, "this key may not read ecom_events")
-      case "500":
-      case "502":
-      case "503":
-      case "504":
-        seenAs(Number(fault), fault)
-        return errorBody(Number(fault), `injected ${fault}`)
       case "drop":
         seenAs(200, fault)
         return yield* dropMidBody(request, pageBody(options, query))
@@ -223,16 +243,7 @@ const makeApp = (options: EcomApiOptions, seen: Array<SeenRequest>) => {
     HttpRouter.get(
       "/health",
       Effect.sync(() => {
-        remember({
-          path: "/health",
-          page: undefined,
-          pageSize: undefined,
-          startDate: undefined,
-          endDate: undefined,
-          status: 200,
-          fault: "ok",
-          at: Date.now(),
-        })
+        remember({ ...HEALTH_CHECK, at: Date.now() })
         return HttpServerResponse.text('{"status":"ok"}', { contentType: "application/json" })
       }),
     ),
