@@ -12,6 +12,7 @@ import * as CrmJsforce from "../../../src/layers/crm/CrmJsforce.js"
 import * as EventsApiHttp from "../../../src/layers/events-api/EventsApiHttp.js"
 import * as LakeAdls from "../../../src/layers/lake/LakeAdls.js"
 import * as StateStoreFs from "../../../src/layers/state/StateStoreFs.js"
+import * as PipelineHistoryFromSettings from "../../../src/layers/warehouse/PipelineHistoryFromSettings.js"
 import * as WarehouseFromSettings from "../../../src/layers/warehouse/WarehouseFromSettings.js"
 import type { Wiring } from "../../../src/program/cli/Wiring.js"
 import { quickRetry } from "../adlsLake.js"
@@ -134,6 +135,7 @@ const liveWiring = (settings: Record<string, string>, writeLog: (line: string) =
   ),
   lake: LakeAdls.layerWith({ retryOptions: { maxTries: 1 }, retry: quickRetry(3) }),
   warehouse: WarehouseFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  history: PipelineHistoryFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   stateStore: StateStoreFs.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   crm: CrmJsforce.layer,
   writeLog,
