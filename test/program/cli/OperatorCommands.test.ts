@@ -87,18 +87,33 @@ const firstCustomer = (data: EcomData): string => {
   return String((JSON.parse(records[index] ?? "{}") as { user_id: number | string }).user_id)
 }
 
+/** The customers of week 1, by the generator: each has one row in the export, all of them synced. */
+const customersOf = (data: EcomData) =>
+  new Set(pageRecords(data, WEEK_1, 1, data.eventsPerWeek).map((r) => (JSON.parse(r) as { user_id: unknown }).user_id))
+    .size
+
 const rejectedIn = (data: EcomData, week: { start: string; end: string }) =>
   [...malformedRecords(data, week)].filter((m) => m.rejected).length
 
 describe("status, runs and salesforce failures on warehouses made by real runs (CLI processes, emulators)", () => {
   it.scopedLive(
-    "after a successful week: status --json names the next week, the SUCCESS run and its counts, an empty queue; exit 0, nothing written",
+    "after a successful demo week: status --json names the next week, the SUCCESS run and its counts, an empty queue; exit 0, nothing written",
     () =>
       Effect.gen(function* () {
         const root = yield* tempRoot
         const data = { seed: 3, eventsPerWeek: EVENTS, malformedPct: 0 }
-        const { env, sf, sqlite } = yield* deployment(`${root}/demo`, data)
-        yield* runWeek(WEEK_1, env)
+        const demo = yield* cli(
+          ["demo", "--dir", `${root}/demo`, "--events", String(EVENTS), "--malformed-pct", "0", "--seed", "3"],
+          {},
+        )
+        assert.strictEqual(demo.code, 0, demo.stderr.slice(-2000))
+        // The summary ends with the command that shows this demo's warehouse and state.
+        const hint = demo.stdout.trimEnd().split("\n").at(-1) ?? ""
+        const command = /: SQLITE_PATH=(\S+) STATE_DIR=(\S+) node dist\/program\/bin\.js status$/.exec(hint)
+        assert.isNotNull(command, hint)
+        const env = { SQLITE_PATH: command?.[1] ?? "", STATE_DIR: command?.[2] ?? "" }
+        const sqlite = env.SQLITE_PATH
+        assert.strictEqual(sqlite, `${root}/demo/warehouse.sqlite`)
         const [run] = readQuery(sqlite, "SELECT run_id FROM pipeline_run")
         const before = snapshot(root)
 
@@ -122,11 +137,11 @@ describe("status, runs and salesforce failures on warehouses made by real runs (
           rows_fetched: EVENTS,
           rows_valid: EVENTS,
           rows_rejected: 0,
-          rows_synced: storedCustomers(sf),
+          rows_synced: customersOf(data),
           failed_stage: null,
           error_type: null,
         })
-        assert.isAbove(storedCustomers(sf), 100)
+        assert.isAbove(customersOf(data), 100)
         assert.deepStrictEqual(status.pending_queue.waiting, [])
         assert.deepStrictEqual(status.pending_queue.poison, [])
         assert.deepStrictEqual(status.salesforce.open_bulk_jobs, [])
@@ -138,6 +153,9 @@ describe("status, runs and salesforce failures on warehouses made by real runs (
         assert.include(text.stdout, "Healthy: nothing needs a person (exit 0)")
         assert.notInclude(text.stdout, "\u001b[", "no colour when stdout is not a terminal")
         assert.strictEqual(text.stderr, "", "a healthy status logs nothing")
+        const history = yield* cli(["runs"], env)
+        assert.strictEqual(history.code, 0, history.stderr)
+        assert.match(history.stdout, new RegExp(`${run?.run_id}\\s+${WEEK_1.start}\\.\\.${WEEK_1.end}\\s+SUCCESS\\s`))
 
         // Reads only: every file under the deployment is as it was, no -wal/-shm left behind.
         assert.deepStrictEqual(snapshot(root), before)
