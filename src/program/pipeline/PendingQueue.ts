@@ -1,6 +1,7 @@
 import { Clock, Effect, Option } from "effect"
 import {
   decodePendingLine,
+  decodePendingLineBriefly,
   encodePendingLine,
   newPendingEntry,
   type PendingEntry,
@@ -54,7 +55,7 @@ export type PendingLineState =
 
 /** What the replay would make of `line`, without replaying it: the rule `status` reports by. */
 export const pendingLineState = (line: string): PendingLineState => {
-  const decoded = decodePendingLine(line)
+  const decoded = decodePendingLineBriefly(line)
   if (decoded._tag === "Left") {
     return { _tag: "Poison", reason: `cannot be read: ${decoded.left}`, entry: Option.none() }
   }
