@@ -1,6 +1,8 @@
+import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Layer, Option, Stream, TestClock } from "effect"
+import { Chunk, Effect, Either, Layer, Option, Stream, TestClock } from "effect"
 import type { RowOutcome } from "../../../src/domain/SalesforceResults.js"
 import * as PipelineHistorySql from "../../../src/layers/warehouse/PipelineHistorySql.js"
 import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.js"
@@ -9,6 +11,7 @@ import * as WarehouseSql from "../../../src/layers/warehouse/WarehouseSql.js"
 import { PipelineHistory } from "../../../src/services/PipelineHistory.js"
 import { SyncLedger } from "../../../src/services/SyncLedger.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
+import { readQuery, runStatement } from "../../support/sqlite.js"
 import { week } from "../../support/warehouse.js"
 
 const WEEK_1 = week("2019-12-01", "2019-12-07")
@@ -195,5 +198,32 @@ describe("PipelineHistory on SQLite, over what the pipeline's own writes left", 
         assert.isTrue(Option.isNone(yield* history.run("r3")))
       }),
     ),
+  )
+})
+
+describe("SQLite opened read only", () => {
+  it.scoped("refuses every write, and opens no file that is not there", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const path = `${dir}/warehouse.sqlite`
+      const missing = yield* Effect.either(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT 1`).pipe(
+          Effect.provide(SqlClientSqlite.layerReadOnly(path)),
+        ),
+      )
+      assert.isTrue(Either.isLeft(missing))
+      assert.isFalse(yield* fs.exists(path))
+      runStatement(path, "CREATE TABLE t (x INTEGER)")
+      runStatement(path, "INSERT INTO t VALUES (1)")
+      const write = yield* Effect.either(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`INSERT INTO t VALUES (2)`).pipe(
+          Effect.provide(SqlClientSqlite.layerReadOnly(path)),
+        ),
+      )
+      assert.isTrue(Either.isLeft(write))
+      if (Either.isLeft(write)) assert.include(String((write.left as { cause?: unknown }).cause), "readonly")
+      assert.deepStrictEqual(readQuery(path, "SELECT x FROM t"), [{ x: 1 }])
+    }).pipe(Effect.provide(NodeFileSystem.layer)),
   )
 })

@@ -248,7 +248,10 @@ describe("status, runs and salesforce failures on warehouses made by real runs (
         const attention = text.stdout.slice(text.stdout.indexOf("Needs attention (exit 3)"))
         assert.include(attention, `the last run ${failed?.run_id} (week ${WEEK_2.start}..${WEEK_2.end}) FAILED`)
         assert.include(attention, "in quality-gate: DataQualityError")
-        assert.include(attention, `line 1 of ${queue} is poison (cannot be read: Unexpected end of JSON input): fix or delete it`)
+        assert.include(
+          attention,
+          `line 1 of ${queue} is poison (cannot be read: Unexpected end of JSON input): fix or delete it`,
+        )
         assert.include(
           attention,
           `line 2 of ${queue} is poison (the end of run ghost-run failed 5 replays: warehouse finishRun found no pipeline_run row`,
