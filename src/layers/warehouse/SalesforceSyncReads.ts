@@ -59,31 +59,35 @@ const failureCount = (row: Row): FailureCount => ({
   rows: countOrNull(row.row_count) ?? 0,
 })
 
-export const makeSalesforceSyncReads = (ctx: SqlContext, pageSize: number = FAILED_ROWS_PAGE) => {
+/** The ledger's tables and the bits of SQL that differ between the dialects. */
+const ledgerSql = (ctx: SqlContext) => {
   const { sql, binds: b, dialect } = ctx
-  const jobs = ctx.table("salesforce_sync_job")
-  const results = ctx.table("salesforce_sync_result")
-  const state = ctx.table("salesforce_sync_state")
   const mssql = dialect === "mssql"
-  const lit = (text: string) => sql.literal(mssql ? `N'${text}'` : `'${text}'`)
   const none = sql.literal("")
-  const top = (n: number) => (mssql ? sql`TOP (${b.int(n)}) ` : none)
-  const limit = (n: number) => (mssql ? none : sql` LIMIT ${b.int(n)}`)
-  const read =
-    (operation: string) =>
-    <A>(self: Effect.Effect<A, SqlError>): Effect.Effect<A, WarehouseError> =>
-      self.pipe(mapSqlErrors(`${operation} (Salesforce sync ledger)`), Effect.retry(warehouseRetry))
+  return {
+    sql,
+    b,
+    none,
+    jobs: ctx.table("salesforce_sync_job"),
+    results: ctx.table("salesforce_sync_result"),
+    state: ctx.table("salesforce_sync_state"),
+    lit: (text: string) => sql.literal(mssql ? `N'${text}'` : `'${text}'`),
+    top: (n: number) => (mssql ? sql`TOP (${b.int(n)}) ` : none),
+    limit: (n: number) => (mssql ? none : sql` LIMIT ${b.int(n)}`),
+    read:
+      (operation: string) =>
+      <A>(self: Effect.Effect<A, SqlError>): Effect.Effect<A, WarehouseError> =>
+        self.pipe(mapSqlErrors(`${operation} (Salesforce sync ledger)`), Effect.retry(warehouseRetry)),
+  }
+}
 
-  /**
-   * The latest failing result of each row not in sync, as a derived table `f` with its week;
-   * `after` keeps only external ids past it (all of a row's results are on one side of it).
-   */
-  const failing = (
-    head: Statement.Fragment,
-    columns: string,
-    after: Option.Option<string>,
-    day: Option.Option<string>,
-  ) =>
+/**
+ * The latest failing result of each row not in sync, as a derived table `f` with its week;
+ * `after` keeps only external ids past it (all of a row's results are on one side of it).
+ */
+const failingRows =
+  ({ sql, b, none, jobs, results, state, lit }: ReturnType<typeof ledgerSql>) =>
+  (head: Statement.Fragment, columns: string, after: Option.Option<string>, day: Option.Option<string>) =>
     sql`SELECT ${head}${sql.literal(columns)} FROM (
   SELECT r.external_id, r.outcome, r.error_code, r.error_message, r.salesforce_id, r.run_id, r.job_id,
     r.recorded_at, j.week_start, j.week_end,
@@ -96,6 +100,11 @@ export const makeSalesforceSyncReads = (ctx: SqlContext, pageSize: number = FAIL
 WHERE f.attempt = 1 AND (s.synced_at IS NULL OR s.synced_at < f.recorded_at)${
       Option.isSome(day) ? sql` AND f.week_start <= ${b.date(day.value)} AND f.week_end >= ${b.date(day.value)}` : none
     }`
+
+export const makeSalesforceSyncReads = (ctx: SqlContext, pageSize: number = FAILED_ROWS_PAGE) => {
+  const q = ledgerSql(ctx)
+  const { sql, jobs, top, limit, read, none } = q
+  const failing = failingRows(q)
 
   const openBulkJobs = Effect.fn("PipelineHistory.openBulkJobs")(() =>
     sql<Row>`SELECT job_id, run_id, week_start, week_end, object_name, state, record_count, created_at, updated_at
