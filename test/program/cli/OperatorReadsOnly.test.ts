@@ -33,59 +33,71 @@ describe("the operator's commands read only", () => {
     for (const command of ["status", "runs", "salesforce"]) assert.include(result.stdout, `- ${command}`)
   })
 
-  it("exit 1 naming SQLITE_PATH when there is no warehouse there, and create nothing", () =>
-    withRoot(async (root) => {
-      const path = `${root}/state/warehouse.sqlite`
-      for (const args of COMMANDS) {
-        const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
-        assert.strictEqual(result.code, 1, args.join(" "))
-        assert.strictEqual(result.stdout, "")
-        const failure = failureOf(result.stderr)
-        assert.strictEqual(failure?.error_type, "WarehouseError")
-        assert.include(String(failure?.error_message), `there is no SQLite warehouse at SQLITE_PATH=${path}`)
-        assert.deepInclude(failure?.error_details as object, { setting: "SQLITE_PATH", reason: "missing" })
-      }
-      assert.deepStrictEqual(readdirSync(root), [], "no file, no directory")
-    }))
+  it(
+    "exit 1 naming SQLITE_PATH when there is no warehouse there, and create nothing",
+    () =>
+      withRoot(async (root) => {
+        const path = `${root}/state/warehouse.sqlite`
+        for (const args of COMMANDS) {
+          const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
+          assert.strictEqual(result.code, 1, args.join(" "))
+          assert.strictEqual(result.stdout, "")
+          const failure = failureOf(result.stderr)
+          assert.strictEqual(failure?.error_type, "WarehouseError")
+          assert.include(String(failure?.error_message), `there is no SQLite warehouse at SQLITE_PATH=${path}`)
+          assert.deepInclude(failure?.error_details as object, { setting: "SQLITE_PATH", reason: "missing" })
+        }
+        assert.deepStrictEqual(readdirSync(root), [], "no file, no directory")
+      }),
+    120_000,
+  )
 
-  it("exit 1 on a database with no pipeline tables, saying how to make them, and make none", () =>
-    withRoot(async (root) => {
-      const path = `${root}/warehouse.sqlite`
-      runStatement(path, "CREATE TABLE unrelated (x INTEGER)")
-      for (const args of COMMANDS) {
-        const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
-        assert.strictEqual(result.code, 1)
-        assert.strictEqual(
-          failureOf(result.stderr)?.error_message,
-          `the warehouse (SQLite at SQLITE_PATH=${path}) has no pipeline tables yet: run \`reverse-etl db migrate\` (or a first \`reverse-etl run\`) to create them`,
+  it(
+    "exit 1 on a database with no pipeline tables, saying how to make them, and make none",
+    () =>
+      withRoot(async (root) => {
+        const path = `${root}/warehouse.sqlite`
+        runStatement(path, "CREATE TABLE unrelated (x INTEGER)")
+        for (const args of COMMANDS) {
+          const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
+          assert.strictEqual(result.code, 1)
+          assert.strictEqual(
+            failureOf(result.stderr)?.error_message,
+            `the warehouse (SQLite at SQLITE_PATH=${path}) has no pipeline tables yet: run \`reverse-etl db migrate\` (or a first \`reverse-etl run\`) to create them`,
+          )
+        }
+        assert.deepStrictEqual(tables(path), ["unrelated"])
+        assert.deepStrictEqual(readdirSync(root), ["warehouse.sqlite"])
+      }),
+    120_000,
+  )
+
+  it(
+    "exit 1 on a warehouse whose schema is behind, naming the missing tables, and never migrate it",
+    () =>
+      withRoot(async (root) => {
+        const path = `${root}/warehouse.sqlite`
+        await Effect.runPromise(
+          Migrator.make({})({ loader: Migrator.fromRecord({ "0001_core": core }) }).pipe(
+            Effect.provide(SqlClientSqlite.layer(path)),
+            Effect.provide(NodeFileSystem.layer),
+          ),
         )
-      }
-      assert.deepStrictEqual(tables(path), ["unrelated"])
-      assert.deepStrictEqual(readdirSync(root), ["warehouse.sqlite"])
-    }))
-
-  it("exit 1 on a warehouse whose schema is behind, naming the missing tables, and never migrate it", () =>
-    withRoot(async (root) => {
-      const path = `${root}/warehouse.sqlite`
-      await Effect.runPromise(
-        Migrator.make({})({ loader: Migrator.fromRecord({ "0001_core": core }) }).pipe(
-          Effect.provide(SqlClientSqlite.layer(path)),
-          Effect.provide(NodeFileSystem.layer),
-        ),
-      )
-      const before = tables(path)
-      const result = await runCli(["status", "--log-format", "json"], { env: { SQLITE_PATH: path } })
-      assert.strictEqual(result.code, 1)
-      assert.include(
-        String(failureOf(result.stderr)?.error_message),
-        "lacks salesforce_sync_job, salesforce_sync_result, salesforce_sync_state: its schema is older than this version; run `reverse-etl db migrate`",
-      )
-      assert.deepStrictEqual(tables(path), before)
-      assert.deepStrictEqual(
-        readQuery(path, "SELECT migration_id FROM effect_sql_migrations").map((r) => r.migration_id),
-        [1],
-      )
-    }))
+        const before = tables(path)
+        const result = await runCli(["status", "--log-format", "json"], { env: { SQLITE_PATH: path } })
+        assert.strictEqual(result.code, 1)
+        assert.include(
+          String(failureOf(result.stderr)?.error_message),
+          "lacks salesforce_sync_job, salesforce_sync_result, salesforce_sync_state: its schema is older than this version; run `reverse-etl db migrate`",
+        )
+        assert.deepStrictEqual(tables(path), before)
+        assert.deepStrictEqual(
+          readQuery(path, "SELECT migration_id FROM effect_sql_migrations").map((r) => r.migration_id),
+          [1],
+        )
+      }),
+    120_000,
+  )
 
   it("exit 1 naming the Azure SQL settings when SQL Server cannot be reached, never printing the password", async () => {
     const result = await runCli(["status", "--log-format", "json"], {
@@ -117,28 +129,32 @@ describe("the operator's commands read only", () => {
     )
   })
 
-  it("exit 1 naming the flag for a day that is not one, a limit out of range, or a run that is not there", () =>
-    withRoot(async (root) => {
-      const path = `${root}/warehouse.sqlite`
-      const migrate = await runCli(["db", "migrate"], { env: { SQLITE_PATH: path } })
-      assert.strictEqual(migrate.code, 0, migrate.stderr)
-      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
-        [["runs", "--week", "2019-02-30"], '--week must be a date YYYY-MM-DD (got "2019-02-30")'],
-        [["salesforce", "failures", "--week", "12/01/2019"], '--week must be a date YYYY-MM-DD (got "12/01/2019")'],
-        [["runs", "--limit", "0"], "--limit must be an integer from 1 to 10,000 (got 0)"],
-        [
-          ["runs", "show", "no-such-run"],
-          `RUN_ID "no-such-run" is no run of pipeline_run in the warehouse (SQLite at SQLITE_PATH=${path}); \`reverse-etl runs\` lists them`,
-        ],
-      ]
-      for (const [args, message] of cases) {
-        const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
-        assert.strictEqual(result.code, 1, args.join(" "))
-        assert.strictEqual(failureOf(result.stderr)?.error_message, message)
-      }
-      const empty = await runCli(["status", "--json"], { env: { SQLITE_PATH: path, STATE_DIR: `${root}/state` } })
-      assert.strictEqual(empty.code, 0, empty.stderr)
-      assert.deepInclude(JSON.parse(empty.stdout), { status: "healthy", checkpoint: null, runs: [] })
-      assert.isFalse(existsSync(`${root}/state`), "reading the queue creates no state directory")
-    }))
+  it(
+    "exit 1 naming the flag for a day that is not one, a limit out of range, or a run that is not there",
+    () =>
+      withRoot(async (root) => {
+        const path = `${root}/warehouse.sqlite`
+        const migrate = await runCli(["db", "migrate"], { env: { SQLITE_PATH: path } })
+        assert.strictEqual(migrate.code, 0, migrate.stderr)
+        const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+          [["runs", "--week", "2019-02-30"], '--week must be a date YYYY-MM-DD (got "2019-02-30")'],
+          [["salesforce", "failures", "--week", "12/01/2019"], '--week must be a date YYYY-MM-DD (got "12/01/2019")'],
+          [["runs", "--limit", "0"], "--limit must be an integer from 1 to 10,000 (got 0)"],
+          [
+            ["runs", "show", "no-such-run"],
+            `RUN_ID "no-such-run" is no run of pipeline_run in the warehouse (SQLite at SQLITE_PATH=${path}); \`reverse-etl runs\` lists them`,
+          ],
+        ]
+        for (const [args, message] of cases) {
+          const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
+          assert.strictEqual(result.code, 1, args.join(" "))
+          assert.strictEqual(failureOf(result.stderr)?.error_message, message)
+        }
+        const empty = await runCli(["status", "--json"], { env: { SQLITE_PATH: path, STATE_DIR: `${root}/state` } })
+        assert.strictEqual(empty.code, 0, empty.stderr)
+        assert.deepInclude(JSON.parse(empty.stdout), { status: "healthy", checkpoint: null, runs: [] })
+        assert.isFalse(existsSync(`${root}/state`), "reading the queue creates no state directory")
+      }),
+    120_000,
+  )
 })
