@@ -6,13 +6,13 @@ import { parseEventTime } from "../domain/EventTime.js"
  * each equal to its model.
  */
 
-export const SPACE = 0x20
-export const MINUS = 0x2d
-export const DOT = 0x2e
-export const ZERO = 0x30
-const NINE = 0x39
-
-export const isDigit = (c: number) => c >= ZERO && c <= NINE
+// Its own constants, not the scanner's: the loops read them at every byte, and an imported
+// binding is a module cell read anew at every use.
+const SPACE = 0x20
+const MINUS = 0x2d
+const DOT = 0x2e
+const ZERO = 0x30
+const isDigit = (c: number) => c >= ZERO && c <= 0x39
 
 const decoder = new TextDecoder()
 

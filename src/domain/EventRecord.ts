@@ -1,4 +1,26 @@
 import { Either, ParseResult, Schema } from "effect"
+import {
+  ABSENT,
+  amountOfText,
+  amountVerdict,
+  EVENT_FIELDS,
+  type EventFieldName,
+  type FieldRule,
+  isEventField,
+  KEEP_TEXT,
+  NO_VALUE,
+  NOT_A_TIMESTAMP,
+  NULL,
+  NUMBER,
+  OTHER,
+  READ_AMOUNT,
+  READ_TIMESTAMP,
+  REQUIRED,
+  reason,
+  STRING,
+  type ValueKind,
+  verdict,
+} from "./EventFields.js"
 import { parseEventTime } from "./EventTime.js"
 
 /**
@@ -33,94 +55,71 @@ const describe = (u: unknown): string => {
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length} characters)` : text
 }
 
-/**
- * One field of the record, decoded from whatever the source sent (`undefined` when the key is
- * missing). `read` answers the value, or the message of the one problem with it.
- */
-const field = <A>(to: Schema.Schema<A>, read: (u: unknown) => A | { readonly problem: string }) =>
+const problem = (text: string) => ({ problem: text }) as const
+
+const kindOf = (u: unknown): ValueKind => {
+  if (u === undefined) return ABSENT
+  if (u === null) return NULL
+  if (typeof u === "string") return STRING
+  return (typeof u === "number" && Number.isFinite(u)) || isJsonNumberText(u) ? NUMBER : OTHER
+}
+
+/** A string trimmed, a number as the source wrote it; `""` for anything else. */
+const textOf = (u: unknown): string =>
+  typeof u === "string" ? u.trim() : typeof u === "number" ? String(u) : isJsonNumberText(u) ? u.value : ""
+
+/** One field decoded by its rule from whatever the source sent (`undefined` when the key is missing). */
+const decodeField = (name: EventFieldName, u: unknown): number | string | null | { readonly problem: string } => {
+  const rule: FieldRule = EVENT_FIELDS[name]
+  const kind = kindOf(u)
+  const text = textOf(u)
+  const found = verdict(rule, kind, text === "")
+  switch (found) {
+    case KEEP_TEXT:
+      return rule.lowerCase ? text.toLowerCase() : text
+    case NO_VALUE:
+      return null
+    case READ_TIMESTAMP:
+      return parseEventTime(text) ?? problem(reason(name, NOT_A_TIMESTAMP, describe(u)))
+    case READ_AMOUNT: {
+      const value = typeof u === "number" ? u : amountOfText(text)
+      const checked = amountVerdict(value)
+      return checked === KEEP_TEXT ? value : problem(reason(name, checked, describe(u)))
+    }
+    default:
+      return problem(reason(name, found, describe(u)))
+  }
+}
+
+/** What a field decodes to under its rule: a number or a string, or null when it may have no value. */
+type Decoded<R extends FieldRule> =
+  | (R["type"] extends "timestamp" | "amount" ? number : string)
+  | (R["required"] extends true ? never : null)
+
+/** Field `name` of the record, `to` being the type its rule decodes to. */
+const ruled = <K extends EventFieldName>(name: K, to: Schema.Schema<Decoded<(typeof EVENT_FIELDS)[K]>>) =>
   Schema.transformOrFail(Schema.Unknown, to, {
     strict: true,
     decode: (u, _, ast) => {
-      const result = read(u)
-      return typeof result === "object" && result !== null && "problem" in result
+      const result = decodeField(name, u)
+      return typeof result === "object" && result !== null
         ? ParseResult.fail(new ParseResult.Type(ast, u, result.problem))
-        : ParseResult.succeed(result as A)
+        : ParseResult.succeed(result as Decoded<(typeof EVENT_FIELDS)[K]>)
     },
     encode: (a) => ParseResult.succeed(a),
   })
 
-const problem = (text: string) => ({ problem: text }) as const
-
-/** Strings are trimmed, JSON numbers become the text the source wrote; `undefined` for anything else. */
-const idText = (u: unknown): string | undefined =>
-  typeof u === "string"
-    ? u.trim()
-    : typeof u === "number" && Number.isFinite(u)
-      ? String(u)
-      : isJsonNumberText(u)
-        ? u.value
-        : undefined
-
-const optionalId = (name: string) =>
-  field(Schema.NullOr(Schema.String), (u) => {
-    if (u === undefined || u === null) return null
-    const text = idText(u)
-    if (text === undefined) return problem(`${name} must be a string or a number, got ${describe(u)}`)
-    return text === "" ? null : text
-  })
-
-const optionalText = (name: string) =>
-  field(Schema.NullOr(Schema.String), (u) => {
-    if (u === undefined || u === null) return null
-    if (typeof u !== "string") return problem(`${name} must be a string, got ${describe(u)}`)
-    const text = u.trim()
-    return text === "" ? null : text
-  })
-
-const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
-
-/** A price from a JSON number or a numeric string; finite and never negative. */
-const price = field(Schema.NullOr(Schema.Number), (u) => {
-  if (u === undefined || u === null) return null
-  const text = typeof u === "string" ? u.trim() : isJsonNumberText(u) ? u.value : undefined
-  const value = typeof u === "number" ? u : text !== undefined && NUMERIC.test(text) ? Number(text) : Number.NaN
-  if (!Number.isFinite(value)) return problem(`price must be a finite number, got ${describe(u)}`)
-  if (value < 0) return problem(`price must be >= 0, got ${describe(u)}`)
-  return value
-})
-
-/** Epoch microseconds (UTC) from the dataset's `" UTC"` form or ISO-8601, with or without a zone. */
-const eventTime = field(Schema.Number, (u) => {
-  if (u === undefined || u === null) return problem("event_time is required")
-  if (typeof u !== "string") return problem(`event_time must be a string, got ${describe(u)}`)
-  return parseEventTime(u) ?? problem(`event_time is not a timestamp: ${describe(u)}`)
-})
-
-const eventType = field(Schema.String, (u) => {
-  if (u === undefined || u === null) return problem("event_type is required")
-  if (typeof u !== "string") return problem(`event_type must be a string, got ${describe(u)}`)
-  const text = u.trim().toLowerCase()
-  return text === "" ? problem("event_type must not be empty") : text
-})
-
-const userId = field(Schema.String, (u) => {
-  if (u === undefined || u === null) return problem("user_id is required")
-  const text = idText(u)
-  if (text === undefined) return problem(`user_id must be a string or a number, got ${describe(u)}`)
-  return text === "" ? problem("user_id must not be empty") : text
-})
-
-/** One event as the API sends it, decoded into the pipeline's types. Unknown fields are ignored. */
+/** One event as the API sends it, decoded by the field rules into the pipeline's types. Unknown fields are ignored. */
 export const EventRecord = Schema.Struct({
-  event_time: eventTime,
-  event_type: eventType,
-  product_id: optionalId("product_id"),
-  category_id: optionalId("category_id"),
-  category_code: optionalText("category_code"),
-  brand: optionalText("brand"),
-  price,
-  user_id: userId,
-  user_session: optionalText("user_session"),
+  event_time: ruled("event_time", Schema.Number),
+  event_type: ruled("event_type", Schema.String),
+  product_id: ruled("product_id", Schema.NullOr(Schema.String)),
+  category_id: ruled("category_id", Schema.NullOr(Schema.String)),
+  category_code: ruled("category_code", Schema.NullOr(Schema.String)),
+  brand: ruled("brand", Schema.NullOr(Schema.String)),
+  price: ruled("price", Schema.NullOr(Schema.Number)),
+  user_id: ruled("user_id", Schema.String),
+  user_session: ruled("user_session", Schema.NullOr(Schema.String)),
 })
 export type EventRecord = typeof EventRecord.Type
 
@@ -147,8 +146,11 @@ export const decodeEventRecord = (input: unknown): Either.Either<EventRecord, Re
   return Either.mapLeft(decode(input), (error) =>
     ParseResult.ArrayFormatter.formatErrorSync(error).map((issue): FieldError => {
       const path = issue.path.join(".")
-      // A required key that is absent never reaches its field's decoder: say so in the field's words.
-      return { path, message: issue._tag === "Missing" ? `${path} is required` : issue.message }
+      // A required key that is absent is reported as missing, not in its field's words: say them.
+      return {
+        path,
+        message: issue._tag === "Missing" && isEventField(path) ? reason(path, REQUIRED, "") : issue.message,
+      }
     }),
   )
 }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { BIN } from "../support/cli.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 /** Runs the DAG's Python tests (test/airflow/test_reverse_etl_weekly.py) against the built CLI. */
 const runPythonTests = () =>
@@ -27,11 +28,16 @@ const runPythonTests = () =>
   })
 
 describe("Airflow DAG reverse_etl_customer_weekly", () => {
-  it("passes its Python tests: shape, rendering, Slack, and every rendered command against the real CLI", async () => {
-    const { code, output } = await runPythonTests()
-    assert.strictEqual(code, 0, output)
-    const ran = /^Ran (\d+) tests? in/m.exec(output)
-    assert.isAtLeast(Number(ran?.[1] ?? 0), 19, output)
-    assert.notMatch(output, /skipped/i, "no DAG test may be skipped")
-  }, 90_000)
+  it.live(
+    "passes its Python tests: shape, rendering, Slack, and every rendered command against the real CLI",
+    () =>
+      Effect.gen(function* () {
+        const { code, output } = yield* Effect.promise(runPythonTests)
+        assert.strictEqual(code, 0, output)
+        const ran = /^Ran (\d+) tests? in/m.exec(output)
+        assert.isAtLeast(Number(ran?.[1] ?? 0), 19, output)
+        assert.notMatch(output, /skipped/i, "no DAG test may be skipped")
+      }),
+    90_000,
+  )
 })

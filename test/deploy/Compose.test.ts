@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { parse } from "yaml"
+import { assert, describe, it } from "../support/vitest.js"
 
 interface Service {
   readonly build?: { readonly context: string; readonly dockerfile: string }

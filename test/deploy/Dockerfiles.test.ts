@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { ValidationSeverity, type ValidatorSettings, validate } from "dockerfile-utils"
+import { assert, describe, it } from "../support/vitest.js"
 
 interface Instruction {
   readonly keyword: string

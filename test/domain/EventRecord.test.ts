@@ -1,8 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import { parse } from "lossless-json"
 import { decodeEventRecord, type EventRecord, type FieldError } from "../../src/domain/EventRecord.js"
 import { formatMicros, parseEventTime } from "../../src/domain/EventTime.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const base = {
   event_time: "2019-11-01 00:00:03 UTC",

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import { addQualityCounts, failedChecksError, noQualityCounts, qualityChecks } from "../../src/domain/QualityChecks.js"
 import { parseWeek } from "../../src/domain/Week.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const week = Either.getOrThrow(parseWeek("2019-11-01", "2019-11-07"))
 

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import { validateLakePath } from "../../src/domain/LakePath.js"
 import { safeRunTag } from "../../src/domain/RunTag.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 describe("safeRunTag", () => {
   it("keeps a tag that is already safe", () => {

@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import { csvField, csvLine } from "../../src/codecs/SalesforceCsv.js"
 import {
@@ -10,6 +9,7 @@ import {
 } from "../../src/domain/SalesforceFields.js"
 import { parseRowError } from "../../src/domain/SalesforceResults.js"
 import { metricsRow } from "../support/salesforce.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const mapping = (value: unknown) => parseFieldMapping(value, "External_Signal_Id__c")
 

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
 import { parseWeek, Week, WeekFromFlags } from "../../src/domain/Week.js"
 import { weekPaths } from "../../src/domain/WeekPaths.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const week = (start: string, end: string): Week => Either.getOrThrow(parseWeek(start, end))
 

@@ -1,6 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import { weeksCovering } from "../../src/domain/WeekRange.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 describe("weeksCovering", () => {
   it("cuts a range into seven-day windows from its first day", () => {

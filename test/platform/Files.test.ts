@@ -4,9 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { atomicWrite, fileFacts, removeAbandonedTemps, writeFileAtomic } from "../../src/platform/Files.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const dir = () => mkdtempSync(join(tmpdir(), "retl-files-"))
 

@@ -1,7 +1,6 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { assert, describe, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { STAGES, type StageName } from "../../src/domain/RunStatus.js"
 import { adlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
@@ -23,9 +22,11 @@ import {
 import { type ProcessRun, runProcess, seededRandom, tail, trialSeed } from "../support/reliability/CrashProcess.js"
 import { SECRETS, scanCase } from "../support/reliability/Secrets.js"
 import { LONG, tally, trials } from "../support/reliability/Tally.js"
+import { assert, describe, layer } from "../support/vitest.js"
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
-console.log(`crash-restart: seed ${SEED} (CRASH_SEED=${SEED} replays the same kill points)`)
+const SEED_LINE = `crash-restart: seed ${SEED} (CRASH_SEED=${SEED} replays the same kill points)`
+if (LONG) console.log(SEED_LINE)
 
 /**
  * Where a process is killed: in one of the stages, from its "started" line on, or in the end of
@@ -105,7 +106,7 @@ const untilSuccess = (args: ReadonlyArray<string>, env: Record<string, string>, 
  * again until it succeeds (a full run, or the killed stage and those after it, as Airflow's
  * retries would), then the deployment compared with the clean run.
  */
-const trial = (point: Point, k: number, mode: Mode, scale: number) =>
+const trial = (point: Point, k: number, mode: Mode, scale: number, say: (line: string) => void) =>
   Effect.gen(function* () {
     const { deploy, clean, reference } = yield* Bench
     const random = seededRandom(trialSeed(SEED, point, k))
@@ -159,7 +160,7 @@ const trial = (point: Point, k: number, mode: Mode, scale: number) =>
       runs.reduce((n, r) => n + r.stderr.split(`"message":"${message}"`).length - 1, 0)
     const reattached = logged("reattaching to unfinished Bulk job")
     const endsFinished = logged("the run that finished this week stopped before its end: finishing it")
-    console.log(
+    say(
       `crash-restart: ${label}: ${landed ? `killed at ${killed.killedAtMs} ms` : "finished before the kill"}, ` +
         `${attempts} re-run(s), ${d.sf.requestsOf("closeJob").length} Bulk jobs closed, ${reattached} reattached, ` +
         `${endsFinished} interrupted end finished, ` +
@@ -191,9 +192,13 @@ describe.concurrent(`crash and restart: SIGKILL at seeded points of each stage, 
     for (const point of POINTS) {
       it.scoped(
         `SIGKILL in ${point}: the re-run ends exactly as a clean run`,
-        () =>
+        (ctx) =>
           Effect.gen(function* () {
             const { slots } = yield* Bench
+            // Each trial's line: as it ends in the long mode; in `npm test`, only if the test fails.
+            const said: Array<string> = []
+            const say = (line: string) => (LONG ? console.log(line) : said.push(line))
+            ctx.onTestFailed(() => console.log([SEED_LINE, ...said].join("\n")))
             // A trial whose process finished before its kill (it ran faster than the clean run) is
             // checked but not counted: another is drawn, in a window half as long, so every counted
             // trial is a crash.
@@ -201,7 +206,7 @@ describe.concurrent(`crash and restart: SIGKILL at seeded points of each stage, 
             for (let k = 0; landed < COUNT(point) && k < 2 * COUNT(point); k++) {
               const mode = modeOf(point, k)
               const label = `SIGKILL in ${point} · ${mode === "full" ? "full run" : "--stage run (Airflow)"}`
-              const recovered = yield* trial(point, k, mode, 0.5 ** (k - landed)).pipe(
+              const recovered = yield* trial(point, k, mode, 0.5 ** (k - landed), say).pipe(
                 Effect.scoped,
                 slots.withPermits(1),
                 Effect.tapDefect(() =>

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Ref } from "effect"
 import { assertSucceeded, CELL_TIMEOUT, RUN, type RunResult } from "../support/reliability/FaultCell.js"
 import { checkpointOf } from "../support/reliability/FaultOutputs.js"
 import { type HarnessCase, type HarnessStand, harnessCell } from "../support/reliability/HarnessStand.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const ENOSPC = "ENOSPC: no space left on device"
 

@@ -1,8 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
 import type { RunningEcomApi } from "../../src/emulators/events-api/EcomApiServer.js"
 import type { Fault } from "../../src/emulators/events-api/EcomFaults.js"
 import { CELL_TIMEOUT, type RunResult } from "../support/reliability/FaultCell.js"
 import { type LiveCase, liveCell } from "../support/reliability/LiveStack.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const data = (api: RunningEcomApi) => api.requests().filter((r) => r.path === "/datasets/ecom_events")
 

@@ -3,10 +3,10 @@ import {
   generateAccountSASQueryParameters,
   StorageSharedKeyCredential,
 } from "@azure/storage-file-datalake"
-import { assert, describe, it } from "@effect/vitest"
 import type { AdlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
 import { CELL_TIMEOUT, type RunResult } from "../support/reliability/FaultCell.js"
 import { type LiveCase, liveCell } from "../support/reliability/LiveStack.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const retries = (result: RunResult) =>
   result.logs.filter((l) => l.message === "ADLS call failed, will retry if attempts remain")

@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import type { RequestKind, SalesforceEmulator } from "../../src/emulators/salesforce/SalesforceEmulator.js"
 import { CELL_TIMEOUT, type RunResult } from "../support/reliability/FaultCell.js"
 import { SF_OBJECT } from "../support/reliability/FaultOutputs.js"
 import { type LiveCase, liveCell } from "../support/reliability/LiveStack.js"
 import { LONG } from "../support/reliability/Tally.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const statuses = (sf: SalesforceEmulator, kind: RequestKind) => sf.requestsOf(kind).map((r) => r.status)
 

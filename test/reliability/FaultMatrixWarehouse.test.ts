@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Ref } from "effect"
 import { CELL_TIMEOUT, RUN } from "../support/reliability/FaultCell.js"
 import { checkpointOf } from "../support/reliability/FaultOutputs.js"
@@ -7,6 +6,7 @@ import { type HarnessCase, type HarnessStand, harnessCell } from "../support/rel
 import { type LiveCase, liveCell } from "../support/reliability/LiveStack.js"
 import { sqliteLockHolder } from "../support/reliability/SqliteLock.js"
 import { readQuery } from "../support/sqlite.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const down =
   (...operations: ReadonlyArray<string>) =>

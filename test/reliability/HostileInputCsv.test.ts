@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { parse } from "csv-parse/sync"
 import { Effect } from "effect"
 import fc from "fast-check"
@@ -9,6 +8,7 @@ import { DEFAULT_FIELD_MAPPING, mapRow, parseFieldMapping } from "../../src/doma
 import { SalesforceEmulator } from "../../src/emulators/salesforce/SalesforceEmulator.js"
 import { checkGenerated } from "../support/reliability/Generated.js"
 import { emulatorSettings, metricsRow, runSync, tempDir, WEEK } from "../support/salesforce.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const OBJECT = "Customer_Weekly_Metric__c"
 

@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Cause, Effect, Either, Exit, Logger, Option } from "effect"
 import fc from "fast-check"
 import { parseWeek } from "../../src/domain/Week.js"
@@ -25,6 +24,7 @@ import {
   pageTotal,
 } from "../support/HostilePageArbitraries.js"
 import { checkGenerated } from "../support/reliability/Generated.js"
+import { afterAll, assert, beforeAll, describe, it } from "../support/vitest.js"
 
 const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
 

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto"
 import { readFileSync, writeFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Either, Stream } from "effect"
 import fc from "fast-check"
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet"
@@ -11,6 +10,7 @@ import { duckQuery, parquet } from "../support/DuckDb.js"
 import { hostileLine, hugeLine, lineEnding } from "../support/HostileLineArbitraries.js"
 import { checkGenerated, prototypeSnapshot } from "../support/reliability/Generated.js"
 import { tally, trials } from "../support/reliability/Tally.js"
+import { assert, describe, it } from "../support/vitest.js"
 import { INGESTED_AT_MICROS, runTransform, tempWeek, WEEK } from "../support/WeekFixture.js"
 
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")

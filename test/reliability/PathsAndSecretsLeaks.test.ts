@@ -3,7 +3,6 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Either, Exit, Layer, Scope } from "effect"
 import { ApiResponseError } from "../../src/domain/Errors.js"
 import { parseWeek } from "../../src/domain/Week.js"
@@ -18,6 +17,7 @@ import { Crm } from "../../src/services/Crm.js"
 import { type CliResult, jsonLines, runCli } from "../support/cli.js"
 import { makeHarness } from "../support/PipelineHarness.js"
 import { SECRETS, scanCase } from "../support/reliability/Secrets.js"
+import { afterAll, assert, beforeAll, describe, it } from "../support/vitest.js"
 
 /**
  * Every secret configured in every process the suite starts, through success and through each
@@ -111,18 +111,21 @@ interface LeakCase {
  * Runs each case's CLI process in a fresh root with every secret set (all at once: they share
  * nothing but the emulators), then greps all each printed and left behind, and the lake.
  */
-const leakCases = async (cases: ReadonlyArray<LeakCase>): Promise<Array<CliResult>> => {
-  const results = await Promise.all(
-    cases.map(async (c) => {
-      const root = mkdtempSync(join(tmpdir(), "retl-secrets-"))
-      const result = await runCli(c.args, { env: deployment(root, c.env), cwd: root, timeoutMs: 90_000 })
-      return { c, root, result }
-    }),
-  )
-  for (const { c, root, result } of results) scanCase(c.name, [result.stdout, result.stderr], [root])
-  scanCase("secrets: the lake after those runs", [], [lakeDir])
-  return results.map((r) => r.result)
-}
+const leakCases = (cases: ReadonlyArray<LeakCase>): Effect.Effect<Array<CliResult>> =>
+  Effect.gen(function* () {
+    const results = yield* Effect.forEach(
+      cases,
+      (c) => {
+        const root = mkdtempSync(join(tmpdir(), "retl-secrets-"))
+        const run = runCli(c.args, { env: deployment(root, c.env), cwd: root, timeoutMs: 90_000 })
+        return Effect.map(run, (result) => ({ c, root, result }))
+      },
+      { concurrency: "unbounded" },
+    )
+    for (const { c, root, result } of results) scanCase(c.name, [result.stdout, result.stderr], [root])
+    scanCase("secrets: the lake after those runs", [], [lakeDir])
+    return results.map((r) => r.result)
+  })
 
 const failedWith = (result: CliResult, errorType: string) => {
   assert.strictEqual(result.code, 1, result.stderr.slice(-1500))
@@ -135,187 +138,215 @@ const failedWith = (result: CliResult, errorType: string) => {
 }
 
 describe("secrets never leak", () => {
-  it("through a week run in full and by stage, a plan, an API check and a migration", async () => {
-    const airflow = { AIRFLOW_CTX_DAG_RUN_ID: "scheduled__2019-12-08T00:00:00+00:00" }
-    const [stage, full, plan, check, migrate] = await leakCases([
-      {
-        name: "secrets: run --stage extract (sidecar kept)",
-        args: ["run", ...WEEK, "--stage", "extract"],
-        env: airflow,
-      },
-      { name: "secrets: run, full week, every stage", args: ["run", ...WEEK] },
-      { name: "secrets: run --validate-only", args: ["run", ...WEEK, "--validate-only"], env: airflow },
-      { name: "secrets: check-api", args: ["check-api"] },
-      { name: "secrets: db migrate", args: ["db", "migrate"] },
-    ])
-    for (const result of [stage, full, plan, check, migrate])
-      assert.strictEqual(result?.code, 0, result?.stderr.slice(-1500))
-    assert.isAbove(salesforce.store.records("Customer_Weekly_Metric__c").size, 0)
-    assert.include(plan?.stdout, '"validate_only":true')
-  }, 180_000)
+  it.live(
+    "through a week run in full and by stage, a plan, an API check and a migration",
+    () =>
+      Effect.gen(function* () {
+        const airflow = { AIRFLOW_CTX_DAG_RUN_ID: "scheduled__2019-12-08T00:00:00+00:00" }
+        const [stage, full, plan, check, migrate] = yield* leakCases([
+          {
+            name: "secrets: run --stage extract (sidecar kept)",
+            args: ["run", ...WEEK, "--stage", "extract"],
+            env: airflow,
+          },
+          { name: "secrets: run, full week, every stage", args: ["run", ...WEEK] },
+          { name: "secrets: run --validate-only", args: ["run", ...WEEK, "--validate-only"], env: airflow },
+          { name: "secrets: check-api", args: ["check-api"] },
+          { name: "secrets: db migrate", args: ["db", "migrate"] },
+        ])
+        for (const result of [stage, full, plan, check, migrate])
+          assert.strictEqual(result?.code, 0, result?.stderr.slice(-1500))
+        assert.isAbove(salesforce.store.records("Customer_Weekly_Metric__c").size, 0)
+        assert.include(plan?.stdout, '"validate_only":true')
+      }),
+    180_000,
+  )
 
-  it("through every refusal: API key, account key, SAS, connection string, Salesforce login", async () => {
-    // The configured secrets are the ones to keep: here the services expect other ones.
-    const wrongKey = Buffer.from("another-account-key-of-32-bytes!").toString("base64")
-    const otherLake = await inScope(adlsEmulator({ accountKey: wrongKey }))
-    const otherOrg = await SalesforceEmulator.start({ username: SF_USER, password: "another-password" })
-    const sas = `sv=2022-11-02&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=${encodeURIComponent(SECRETS.AZURE_STORAGE_ACCOUNT_KEY)}`
-    const connection = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${SECRETS.AZURE_STORAGE_ACCOUNT_KEY};BlobEndpoint=${otherLake.url};`
-    const noKey = { AZURE_STORAGE_ACCOUNT_KEY: "" }
-    try {
-      const results = await leakCases([
-        { name: "secrets: 401 from the events API", args: ["run", ...WEEK], env: { API_KEY: "not-the-key" } },
-        { name: "secrets: 403 from ADLS (account key)", args: ["run", ...WEEK], env: { ADLS_ENDPOINT: otherLake.url } },
-        {
-          name: "secrets: 403 from ADLS (SAS)",
-          args: ["run", ...WEEK],
-          env: { ...noKey, AZURE_STORAGE_SAS_TOKEN: sas },
-        },
-        {
-          name: "secrets: 403 from ADLS (connection string)",
-          args: ["run", ...WEEK],
-          env: { ...noKey, ADLS_ENDPOINT: "", AZURE_STORAGE_CONNECTION_STRING: connection },
-        },
-        { name: "secrets: INVALID_LOGIN from Salesforce", args: ["run", ...WEEK], env: { SF_LOGIN_URL: otherOrg.url } },
-      ])
-      for (const result of results) failedWith(result, "AuthenticationError")
-    } finally {
-      await otherOrg.close()
-    }
-  }, 180_000)
+  it.scopedLive(
+    "through every refusal: API key, account key, SAS, connection string, Salesforce login",
+    () =>
+      Effect.gen(function* () {
+        // The configured secrets are the ones to keep: here the services expect other ones.
+        const wrongKey = Buffer.from("another-account-key-of-32-bytes!").toString("base64")
+        const otherLake = yield* adlsEmulator({ accountKey: wrongKey })
+        const otherOrg = yield* Effect.acquireRelease(
+          Effect.promise(() => SalesforceEmulator.start({ username: SF_USER, password: "another-password" })),
+          (org) => Effect.promise(() => org.close()),
+        )
+        const sas = `sv=2022-11-02&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=${encodeURIComponent(SECRETS.AZURE_STORAGE_ACCOUNT_KEY)}`
+        const connection = `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${SECRETS.AZURE_STORAGE_ACCOUNT_KEY};BlobEndpoint=${otherLake.url};`
+        const noKey = { AZURE_STORAGE_ACCOUNT_KEY: "" }
+        const results = yield* leakCases([
+          { name: "secrets: 401 from the events API", args: ["run", ...WEEK], env: { API_KEY: "not-the-key" } },
+          {
+            name: "secrets: 403 from ADLS (account key)",
+            args: ["run", ...WEEK],
+            env: { ADLS_ENDPOINT: otherLake.url },
+          },
+          {
+            name: "secrets: 403 from ADLS (SAS)",
+            args: ["run", ...WEEK],
+            env: { ...noKey, AZURE_STORAGE_SAS_TOKEN: sas },
+          },
+          {
+            name: "secrets: 403 from ADLS (connection string)",
+            args: ["run", ...WEEK],
+            env: { ...noKey, ADLS_ENDPOINT: "", AZURE_STORAGE_CONNECTION_STRING: connection },
+          },
+          {
+            name: "secrets: INVALID_LOGIN from Salesforce",
+            args: ["run", ...WEEK],
+            env: { SF_LOGIN_URL: otherOrg.url },
+          },
+        ])
+        for (const result of results) failedWith(result, "AuthenticationError")
+      }),
+    180_000,
+  )
 
-  it("through services that echo what they were sent, and through broken settings", async () => {
-    const brokenConnection = {
-      AZURE_STORAGE_ACCOUNT_KEY: "",
-      AZURE_STORAGE_CONNECTION_STRING: `AccountKey=${SECRETS.AZURE_STORAGE_ACCOUNT_KEY};no endpoint`,
-    }
-    const brokenSettings = {
-      ...brokenConnection,
-      API_TIMEOUT_SECONDS: "soon",
-      OTEL_EXPORTER_OTLP_HEADERS: `x-key ${SECRETS.SF_SECURITY_TOKEN}`,
-      WEEK_START: "2019-12-01",
-    }
-    const sas = `sv=2022-11-02&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=${encodeURIComponent(SECRETS.AZURE_STORAGE_ACCOUNT_KEY)}`
-    const [api, login, check, settings, connection, lakeEcho] = await leakCases([
-      {
-        name: "secrets: events API echoing the request",
-        args: ["run", ...WEEK, "--stage", "extract", "--local-only"],
-        env: { API_BASE_URL: echoUrl },
-      },
-      {
-        name: "secrets: Salesforce login echoing the request",
-        args: ["run", ...WEEK, "--local-only"],
-        env: { SF_LOGIN_URL: echoUrl },
-      },
-      { name: "secrets: check-api echoing the request", args: ["check-api"], env: { API_BASE_URL: echoUrl } },
-      { name: "secrets: broken settings", args: ["run", "--validate-only"], env: brokenSettings },
-      { name: "secrets: broken connection string", args: ["run", ...WEEK], env: brokenConnection },
-      {
-        name: "secrets: ADLS echoing a request signed with a SAS",
-        args: ["run", ...WEEK],
-        env: { AZURE_STORAGE_ACCOUNT_KEY: "", AZURE_STORAGE_SAS_TOKEN: sas, ADLS_ENDPOINT: echoUrl },
-      },
-    ])
-    failedWith(api as CliResult, "ApiResponseError")
-    failedWith(login as CliResult, "AuthenticationError")
-    failedWith(check as CliResult, "ApiResponseError")
-    failedWith(settings as CliResult, "ConfigurationError")
-    failedWith(connection as CliResult, "ConfigurationError")
-    failedWith(lakeEcho as CliResult, "AzureStorageError")
-  }, 180_000)
+  it.live(
+    "through services that echo what they were sent, and through broken settings",
+    () =>
+      Effect.gen(function* () {
+        const brokenConnection = {
+          AZURE_STORAGE_ACCOUNT_KEY: "",
+          AZURE_STORAGE_CONNECTION_STRING: `AccountKey=${SECRETS.AZURE_STORAGE_ACCOUNT_KEY};no endpoint`,
+        }
+        const brokenSettings = {
+          ...brokenConnection,
+          API_TIMEOUT_SECONDS: "soon",
+          OTEL_EXPORTER_OTLP_HEADERS: `x-key ${SECRETS.SF_SECURITY_TOKEN}`,
+          WEEK_START: "2019-12-01",
+        }
+        const sas = `sv=2022-11-02&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00:00:00Z&sig=${encodeURIComponent(SECRETS.AZURE_STORAGE_ACCOUNT_KEY)}`
+        const [api, login, check, settings, connection, lakeEcho] = yield* leakCases([
+          {
+            name: "secrets: events API echoing the request",
+            args: ["run", ...WEEK, "--stage", "extract", "--local-only"],
+            env: { API_BASE_URL: echoUrl },
+          },
+          {
+            name: "secrets: Salesforce login echoing the request",
+            args: ["run", ...WEEK, "--local-only"],
+            env: { SF_LOGIN_URL: echoUrl },
+          },
+          { name: "secrets: check-api echoing the request", args: ["check-api"], env: { API_BASE_URL: echoUrl } },
+          { name: "secrets: broken settings", args: ["run", "--validate-only"], env: brokenSettings },
+          { name: "secrets: broken connection string", args: ["run", ...WEEK], env: brokenConnection },
+          {
+            name: "secrets: ADLS echoing a request signed with a SAS",
+            args: ["run", ...WEEK],
+            env: { AZURE_STORAGE_ACCOUNT_KEY: "", AZURE_STORAGE_SAS_TOKEN: sas, ADLS_ENDPOINT: echoUrl },
+          },
+        ])
+        failedWith(api as CliResult, "ApiResponseError")
+        failedWith(login as CliResult, "AuthenticationError")
+        failedWith(check as CliResult, "ApiResponseError")
+        failedWith(settings as CliResult, "ConfigurationError")
+        failedWith(connection as CliResult, "ConfigurationError")
+        failedWith(lakeEcho as CliResult, "AzureStorageError")
+      }),
+    180_000,
+  )
 
-  it("in --help of every command", async () => {
-    const commands = [
-      [],
-      ["run"],
-      ["schedule"],
-      ["backfill"],
-      ["demo"],
-      ["check-api"],
-      ["db"],
-      ["db", "migrate"],
-      ["status"],
-      ["runs"],
-      ["runs", "show"],
-      ["salesforce", "failures"],
-      ["serve-api"],
-      ["serve-adls"],
-      ["serve-salesforce"],
-    ]
-    const root = mkdtempSync(join(tmpdir(), "retl-secrets-help-"))
-    const env = deployment(root)
-    // Two real processes with every secret in their environment; every command in this process,
-    // its environment holding the secrets too while the command tree is built and asked for help.
-    const processes = await Promise.all(
-      [[], ["run"]].map((command) => runCli([...command, "--help"], { env, cwd: root })),
-    )
-    const saved = { ...process.env }
-    Object.assign(process.env, env)
-    const inProcess = await Effect.runPromise(
-      Effect.scoped(
-        Effect.flatMap(makeHarness(), (h) => Effect.forEach(commands, (command) => h.cli([...command, "--help"]))),
-      ),
-    ).finally(() => {
-      for (const key of Object.keys(env)) if (!(key in saved)) delete process.env[key]
-      Object.assign(process.env, saved)
-    })
-    for (const [i, result] of processes.entries()) assert.strictEqual(result.code, 0, `${i}: ${result.stderr}`)
-    for (const [i, result] of inProcess.entries()) {
-      assert.isTrue(Exit.isSuccess(result.exit), commands[i]?.join(" "))
-      assert.include(result.stdout, "USAGE", commands[i]?.join(" "))
-    }
-    scanCase(
-      "secrets: --help of every command",
-      [...processes.flatMap((r) => [r.stdout, r.stderr]), ...inProcess.map((r) => r.stdout)],
-      [root],
-    )
-  }, 60_000)
+  it.live(
+    "in --help of every command",
+    () =>
+      Effect.gen(function* () {
+        const commands = [
+          [],
+          ["run"],
+          ["schedule"],
+          ["backfill"],
+          ["demo"],
+          ["check-api"],
+          ["db"],
+          ["db", "migrate"],
+          ["status"],
+          ["runs"],
+          ["runs", "show"],
+          ["salesforce", "failures"],
+          ["serve-api"],
+          ["serve-adls"],
+          ["serve-salesforce"],
+        ]
+        const root = mkdtempSync(join(tmpdir(), "retl-secrets-help-"))
+        const env = deployment(root)
+        // Two real processes with every secret in their environment; every command in this process,
+        // its environment holding the secrets too while the command tree is built and asked for help.
+        const processes = yield* Effect.forEach(
+          [[], ["run"]],
+          (command) => runCli([...command, "--help"], { env, cwd: root }),
+          { concurrency: "unbounded" },
+        )
+        const saved = { ...process.env }
+        Object.assign(process.env, env)
+        const inProcess = yield* Effect.scoped(
+          Effect.flatMap(makeHarness(), (h) => Effect.forEach(commands, (command) => h.cli([...command, "--help"]))),
+        ).pipe(
+          Effect.ensuring(
+            Effect.sync(() => {
+              for (const key of Object.keys(env)) if (!(key in saved)) delete process.env[key]
+              Object.assign(process.env, saved)
+            }),
+          ),
+        )
+        for (const [i, result] of processes.entries()) assert.strictEqual(result.code, 0, `${i}: ${result.stderr}`)
+        for (const [i, result] of inProcess.entries()) {
+          assert.isTrue(Exit.isSuccess(result.exit), commands[i]?.join(" "))
+          assert.include(result.stdout, "USAGE", commands[i]?.join(" "))
+        }
+        scanCase(
+          "secrets: --help of every command",
+          [...processes.flatMap((r) => [r.stdout, r.stderr]), ...inProcess.map((r) => r.stdout)],
+          [root],
+        )
+      }),
+    60_000,
+  )
 
-  it("in the error of a Salesforce login whose answer echoes the request (the layer's own scrubbing)", async () => {
-    const login = Effect.flatMap(Crm, (crm) => crm.connect).pipe(
-      Effect.provide(
-        CrmJsforce.layer.pipe(
-          Layer.provide(AppConfigProvider.layerFromMap({ ...deployment("/nowhere"), SF_LOGIN_URL: echoUrl })),
+  it.live("in the error of a Salesforce login whose answer echoes the request (the layer's own scrubbing)", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flatMap(Crm, (crm) => crm.connect).pipe(
+        Effect.provide(
+          CrmJsforce.layer.pipe(
+            Layer.provide(AppConfigProvider.layerFromMap({ ...deployment("/nowhere"), SF_LOGIN_URL: echoUrl })),
+          ),
         ),
-      ),
-      Effect.flip,
-    )
-    const error = await Effect.runPromise(login)
-    assert.strictEqual(error._tag, "AuthenticationError")
-    assert.include(error.message, `Salesforce SOAP login for ${SF_USER} at ${echoUrl} failed`)
-    assert.include(error.message, "***", "what the server echoed is kept, the secrets blanked out")
-    scanCase("secrets: jsforce login error echoing the request", [error.message, JSON.stringify(error.details)])
-  })
+        Effect.flip,
+      )
+      assert.strictEqual(error._tag, "AuthenticationError")
+      assert.include(error.message, `Salesforce SOAP login for ${SF_USER} at ${echoUrl} failed`)
+      assert.include(error.message, "***", "what the server echoed is kept, the secrets blanked out")
+      scanCase("secrets: jsforce login error echoing the request", [error.message, JSON.stringify(error.details)])
+    }),
+  )
 
-  it("in the run and stage rows, whatever message an error brings (the audit trail's own scrubbing)", async () => {
-    const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
-    const echoed = `the gateway answered: user=${SF_USER}&password=${encodeURIComponent(SECRETS.SF_PASSWORD + SECRETS.SF_SECURITY_TOKEN)} key=${SECRETS.API_KEY}`
-    await Effect.runPromise(
-      Effect.scoped(
-        Effect.gen(function* () {
-          const h = yield* makeHarness({ page: () => new ApiResponseError({ message: echoed, details: {} }) })
-          const env = {
-            API_KEY: SECRETS.API_KEY,
-            SF_PASSWORD: SECRETS.SF_PASSWORD,
-            SF_SECURITY_TOKEN: SECRETS.SF_SECURITY_TOKEN,
-          }
-          const failed = yield* Effect.either(h.run(runOfWeek(week), { env }))
-          assert.isTrue(Either.isLeft(failed))
-          const rows = yield* h.query<{ error_message: string }>(
-            "SELECT error_message FROM pipeline_run UNION ALL SELECT error_message FROM pipeline_stage WHERE error_message IS NOT NULL",
-          )
-          assert.deepStrictEqual(
-            rows.map((r) => r.error_message),
-            [0, 1].map(() => `the gateway answered: user=${SF_USER}&password=****** key=***`),
-          )
-          scanCase(
-            "secrets: run and stage rows of a failure whose message carries secrets",
-            // The harness logs without the CLI's scrubbing logger: its log lines are not the product's.
-            [JSON.stringify(rows)],
-            [h.dir],
-          )
-        }),
-      ),
-    )
-  })
+  it.scopedLive("in the run and stage rows, whatever message an error brings (the audit trail's own scrubbing)", () =>
+    Effect.gen(function* () {
+      const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
+      const echoed = `the gateway answered: user=${SF_USER}&password=${encodeURIComponent(SECRETS.SF_PASSWORD + SECRETS.SF_SECURITY_TOKEN)} key=${SECRETS.API_KEY}`
+      const h = yield* makeHarness({ page: () => new ApiResponseError({ message: echoed, details: {} }) })
+      const env = {
+        API_KEY: SECRETS.API_KEY,
+        SF_PASSWORD: SECRETS.SF_PASSWORD,
+        SF_SECURITY_TOKEN: SECRETS.SF_SECURITY_TOKEN,
+      }
+      const failed = yield* Effect.either(h.run(runOfWeek(week), { env }))
+      assert.isTrue(Either.isLeft(failed))
+      const rows = yield* h.query<{ error_message: string }>(
+        "SELECT error_message FROM pipeline_run UNION ALL SELECT error_message FROM pipeline_stage WHERE error_message IS NOT NULL",
+      )
+      assert.deepStrictEqual(
+        rows.map((r) => r.error_message),
+        [0, 1].map(() => `the gateway answered: user=${SF_USER}&password=****** key=***`),
+      )
+      scanCase(
+        "secrets: run and stage rows of a failure whose message carries secrets",
+        // The harness logs without the CLI's scrubbing logger: its log lines are not the product's.
+        [JSON.stringify(rows)],
+        [h.dir],
+      )
+    }),
+  )
 })

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os"
 import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Cause, Context, Effect, Either, Exit, Layer, Logger, Option, Scope } from "effect"
 import fc from "fast-check"
 import { safeRunTag } from "../../src/domain/RunTag.js"
@@ -17,6 +16,7 @@ import { adlsLakeOn } from "../support/adlsLake.js"
 import { makeHarness } from "../support/PipelineHarness.js"
 import { checkGenerated } from "../support/reliability/Generated.js"
 import { tally } from "../support/reliability/Tally.js"
+import { afterAll, assert, beforeAll, describe, it } from "../support/vitest.js"
 
 const BYTES = "lake bytes\n"
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "../support/vitest.js"
 import { parseTally, renderReport, writeReport } from "./ReliabilityReport.js"
 
 const line = (suite: string, name: string, tried: number, passed: number, mode = "long") =>

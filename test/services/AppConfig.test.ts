@@ -1,8 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, LogLevel, Option, Redacted } from "effect"
 import type { ConfigurationError } from "../../src/domain/Errors.js"
 import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
 import { AppConfig, type Settings } from "../../src/services/AppConfig.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const load = (values: Record<string, string>) =>
   Effect.either(Effect.provide(AppConfig, AppConfigProvider.layerFromMap(values)))

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Ref, TestClock } from "effect"
 import { ApiConnectionError, ApiResponseError, ApiTimeoutError, AuthenticationError } from "../../src/domain/Errors.js"
 import { type ApiFailure, apiRetry, isTransientApiFailure } from "../../src/services/EventsApi.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const status = (code: number, extra: Record<string, unknown> = {}) =>
   new ApiResponseError({ message: `HTTP ${code}`, details: { status: code, ...extra } })
@@ -76,12 +76,14 @@ describe("apiRetry", () => {
     }),
   )
 
-  it("tells transient failures from final ones", () => {
-    assert.isTrue(isTransientApiFailure(status(429)))
-    assert.isTrue(isTransientApiFailure(status(500)))
-    assert.isTrue(isTransientApiFailure(status(503)))
-    assert.isFalse(isTransientApiFailure(status(400)))
-    assert.isFalse(isTransientApiFailure(status(403)))
-    assert.isFalse(isTransientApiFailure(new ApiResponseError({ message: "not JSON", details: { status: 200 } })))
-  })
+  it.effect("tells transient failures from final ones", () =>
+    Effect.sync(() => {
+      assert.isTrue(isTransientApiFailure(status(429)))
+      assert.isTrue(isTransientApiFailure(status(500)))
+      assert.isTrue(isTransientApiFailure(status(503)))
+      assert.isFalse(isTransientApiFailure(status(400)))
+      assert.isFalse(isTransientApiFailure(status(403)))
+      assert.isFalse(isTransientApiFailure(new ApiResponseError({ message: "not JSON", details: { status: 200 } })))
+    }),
+  )
 })

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Ref, TestClock } from "effect"
 import { AuthenticationError, AzureStorageError } from "../../src/domain/Errors.js"
 import { lakeRetry } from "../../src/services/Lake.js"
+import { assert, describe, it } from "../support/vitest.js"
 
 const busy = new AzureStorageError({ message: "503", details: { transient: true } })
 

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
 
 export const BIN = fileURLToPath(new URL("../../dist/program/bin.js", import.meta.url))
 
@@ -11,13 +12,14 @@ export interface CliResult {
 
 /**
  * Runs the built `reverse-etl` binary as a child process with only the environment given (plus
- * PATH), so the host's variables never leak into a test.
+ * PATH), so the host's variables never leak into a test; its output is kept for the test to read.
+ * The process is killed if the test ends first.
  */
 export const runCli = (
   args: ReadonlyArray<string>,
   options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> =>
-  new Promise((resolve, reject) => {
+): Effect.Effect<CliResult> =>
+  Effect.async((resume) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: { PATH: process.env.PATH ?? "", ...options.env },
@@ -32,10 +34,14 @@ export const runCli = (
       stderr += chunk
     })
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000)
-    child.on("error", reject)
+    child.on("error", (error) => resume(Effect.die(error)))
     child.on("close", (code) => {
       clearTimeout(timer)
-      resolve({ code, stdout, stderr })
+      resume(Effect.succeed({ code, stdout, stderr }))
+    })
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      child.kill("SIGKILL")
     })
   })
 

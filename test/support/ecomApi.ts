@@ -1,5 +1,10 @@
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Exit, Layer, Scope, TestClock } from "effect"
+import type { Week } from "../../src/domain/Week.js"
+import { type WeekPaths, weekPaths } from "../../src/domain/WeekPaths.js"
 import { type EcomApiOptions, type RunningEcomApi, serveEcomApi } from "../../src/emulators/events-api/EcomApiServer.js"
 import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
 import * as EventsApiHttp from "../../src/layers/events-api/EventsApiHttp.js"
@@ -38,6 +43,21 @@ export const liveEventsApi = (
     ),
     Layer.provide(NodeHttpClient.layerUndici),
   )
+
+/** Where the extract of `week` writes, under a fresh temp directory. */
+export const extractPaths = (week: Week): WeekPaths => {
+  const root = mkdtempSync(join(tmpdir(), "retl-extract-"))
+  return weekPaths(
+    {
+      localDataDir: root,
+      localRejectsDir: `${root}/rejects`,
+      stateDir: `${root}/state`,
+      lakeBasePath: "lake",
+      lakeRejectsBasePath: "lake-rejects",
+    },
+    week,
+  )
+}
 
 /** The lines of a page as strings. */
 export const pageLines = (page: EventsPage): ReadonlyArray<string> => {

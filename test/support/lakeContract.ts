@@ -4,10 +4,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, LogLevel, Option } from "effect"
-import { loggingLayer } from "../../src/program/cli/Logging.js"
+import { Effect, Layer, Option } from "effect"
 import { Lake } from "../../src/services/Lake.js"
+import { captureJsonLogs } from "./logs.js"
+import { assert, describe, it } from "./vitest.js"
 
 export const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex")
 
@@ -19,17 +19,6 @@ export const localFile = (dir: string, name: string, data: Uint8Array | number):
   const path = join(dir, name)
   writeFileSync(path, bytes)
   return { path, bytes }
-}
-
-/** The JSON log lines an effect wrote, through the program's own logger. */
-export const captureLogs = () => {
-  const lines: Array<Record<string, unknown>> = []
-  const layer = loggingLayer({
-    format: "json",
-    level: LogLevel.Info,
-    write: (line) => void lines.push(JSON.parse(line)),
-  })
-  return { lines, layer, messages: () => lines.map((l) => String(l.message)) }
 }
 
 const WEEK = "reverse_etl/raw_events/week_start=2019-12-01/week_end=2019-12-07"
@@ -68,7 +57,7 @@ export const lakeContract = (name: string, lake: () => Layer.Layer<Lake, unknown
     )
 
     it.live("logs each upload with path and size, and skips an object that already holds the same bytes", () => {
-      const logs = captureLogs()
+      const logs = captureJsonLogs()
       return run((service, dir) =>
         Effect.gen(function* () {
           const source = localFile(dir, "rejects.parquet", 1234)

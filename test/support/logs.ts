@@ -1,4 +1,5 @@
-import { HashMap, Logger } from "effect"
+import { HashMap, Logger, LogLevel } from "effect"
+import { loggingLayer } from "../../src/program/cli/Logging.js"
 
 export interface LogLine {
   readonly level: string
@@ -21,4 +22,15 @@ export const captureLogs = () => {
     }),
   )
   return { lines, layer }
+}
+
+/** The JSON lines the program's own logger writes (the CLI's, secrets scrubbed), parsed, in place of any other logger. */
+export const captureJsonLogs = () => {
+  const lines: Array<Record<string, unknown>> = []
+  const layer = loggingLayer({
+    format: "json",
+    level: LogLevel.Info,
+    write: (line) => void lines.push(JSON.parse(line)),
+  })
+  return { lines, layer, messages: () => lines.map((l) => String(l.message)) }
 }

@@ -3,7 +3,6 @@ import { createHash } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import { adlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
 import { ecomApiDefaults, serveEcomApi } from "../../src/emulators/events-api/EcomApiServer.js"
@@ -17,6 +16,7 @@ import { type SalesforceEmulator, salesforceEmulator } from "../../src/emulators
 import { emulatorSettings } from "../../src/program/cli/EmulatorSettings.js"
 import type { runJson, stageJson, statusJson } from "../../src/program/operator/OperatorJson.js"
 import { runCli } from "./cli.js"
+import { assert } from "./vitest.js"
 
 export const API_KEY = "operator-api-key"
 export const WEEK_1 = { start: "2019-12-01", end: "2019-12-07" }
@@ -46,8 +46,7 @@ export const deployment = (dir: string, data: EcomData, salesforce: (sf: Salesfo
     return { env, sf, sqlite: `${dir}/warehouse.sqlite`, queue: `${dir}/state/pending_db_updates.jsonl` }
   })
 
-export const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.promise(() => runCli(args, { env }))
+export const cli = (args: ReadonlyArray<string>, env: Record<string, string>) => runCli(args, { env })
 
 export const runWeek = (week: { start: string; end: string }, env: Record<string, string>) =>
   Effect.gen(function* () {

@@ -1,8 +1,8 @@
-import { assert } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as WarehouseSql from "../../src/layers/warehouse/WarehouseSql.js"
 import type { Warehouse } from "../../src/services/Warehouse.js"
 import { isMssqlParam, type Recorded, type Responder, recordingMssqlClient } from "./RecordingSqlClient.js"
+import { assert } from "./vitest.js"
 
 const SQLITE_ISMS = [/\bAUTOINCREMENT\b/i, /\bLIMIT\b/, /\bRETURNING\b/, /\bON CONFLICT\b/, /\|\|/, /strftime/, /"/]
 

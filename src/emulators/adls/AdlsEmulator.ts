@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http"
+import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
@@ -75,6 +75,59 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on("error", reject)
   })
 
+const logEntry = (call: AdlsCall, req: IncomingMessage, status: number, bytes: number): AdlsLogEntry => {
+  const position = call.query.get("position")?.[0]
+  return {
+    operation: call.operation,
+    method: req.method ?? "GET",
+    fileSystem: call.fileSystem,
+    path: call.path,
+    status,
+    bytes,
+    ...(position === undefined ? {} : { position: Number(position) }),
+  }
+}
+
+/** Every file of a file system, with its size; none when there is no such file system. */
+const filesOf = (store: AdlsStore, fileSystem: string) => {
+  try {
+    return store
+      .list(fileSystem, "", true)
+      .filter(([, e]) => e.kind === "file")
+      .map(([path, e]) => ({ path, size: e.size }))
+  } catch {
+    return []
+  }
+}
+
+const listen = (server: Server, options: AdlsEmulatorOptions) =>
+  new Promise<number>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve((server.address() as AddressInfo).port))
+  })
+
+/** A request's SharedKey signature or account SAS, checked as the real service checks them. */
+const authenticate = (req: IncomingMessage, url: URL, call: AdlsCall, account: string, accountKey: string) => {
+  const now = new Date()
+  if (req.headers.authorization) {
+    const request = {
+      method: req.method ?? "GET",
+      pathname: url.pathname,
+      search: url.search.slice(1),
+      headers: req.headers,
+    }
+    return verifySharedKey(request, account, accountKey, now)
+  }
+  if (url.searchParams.has("sig")) {
+    return verifyAccountSas(url.search.slice(1), account, accountKey, now, permissionOf(call.operation))
+  }
+  return {
+    ok: false as const,
+    code: "NoAuthenticationInformation",
+    message: "Server failed to authenticate the request.",
+  }
+}
+
 /**
  * Serves the blob + dfs calls of ADLS Gen2 on path-style URLs (`/{account}/{filesystem}/{path}`),
  * checking every request's SharedKey signature or account SAS. node:http rather than
@@ -95,16 +148,7 @@ export const startAdlsEmulator = async (options: AdlsEmulatorOptions = {}): Prom
   let drops = 0
 
   const record = (call: AdlsCall, req: IncomingMessage, status: number, bytes: number) => {
-    const position = call.query.get("position")?.[0]
-    const entry: AdlsLogEntry = {
-      operation: call.operation,
-      method: req.method ?? "GET",
-      fileSystem: call.fileSystem,
-      path: call.path,
-      status,
-      bytes,
-      ...(position === undefined ? {} : { position: Number(position) }),
-    }
+    const entry = logEntry(call, req, status, bytes)
     log.push(entry)
     options.onRequest?.(entry)
   }
@@ -123,21 +167,7 @@ export const startAdlsEmulator = async (options: AdlsEmulatorOptions = {}): Prom
     const fileSystem = decodeURIComponent(segments[0] ?? "")
     const path = segments.slice(1).map(decodeURIComponent).join("/")
     const call = classify(req, fileSystem, path, url.search.slice(1))
-    const now = new Date()
-    const auth = req.headers.authorization
-      ? verifySharedKey(
-          { method: req.method ?? "GET", pathname: url.pathname, search: url.search.slice(1), headers: req.headers },
-          account,
-          accountKey,
-          now,
-        )
-      : url.searchParams.has("sig")
-        ? verifyAccountSas(url.search.slice(1), account, accountKey, now, permissionOf(call.operation))
-        : {
-            ok: false as const,
-            code: "NoAuthenticationInformation",
-            message: "Server failed to authenticate the request.",
-          }
+    const auth = authenticate(req, url, call, account, accountKey)
     if (!auth.ok) {
       req.resume()
       const status = auth.code === "NoAuthenticationInformation" ? 401 : 403
@@ -167,11 +197,7 @@ export const startAdlsEmulator = async (options: AdlsEmulatorOptions = {}): Prom
       else res.destroy()
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listen(server, options)
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}/${account}`,
     port,
@@ -189,16 +215,7 @@ export const startAdlsEmulator = async (options: AdlsEmulatorOptions = {}): Prom
     dropNextAppends: (times) => {
       drops += times
     },
-    files: (fileSystem) => {
-      try {
-        return store
-          .list(fileSystem, "", true)
-          .filter(([, e]) => e.kind === "file")
-          .map(([path, e]) => ({ path, size: e.size }))
-      } catch {
-        return []
-      }
-    },
+    files: (fileSystem) => filesOf(store, fileSystem),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

@@ -1,4 +1,5 @@
-import { compact, JsonBytes, JsonBytesError, NEWLINE, OPEN_ARRAY, OPEN_OBJECT } from "../../codecs/JsonBytes.js"
+import { JsonScanner, NEWLINE, OPEN_ARRAY, OPEN_OBJECT } from "../../codecs/JsonScanner.js"
+import { JsonSyntaxError, JsonWalk } from "../../codecs/JsonWalk.js"
 
 /**
  * Finds the records of an events API response body and copies each one's bytes out as an NDJSON
@@ -15,6 +16,8 @@ export interface ScannedBody {
   readonly ndjson: Uint8Array
   readonly total: number | undefined
 }
+
+const json = new JsonScanner()
 
 export const ENVELOPE_KEYS: ReadonlyArray<string> = ["data", "events", "results", "items"]
 const META_KEYS: ReadonlyArray<string> = ["meta", "metadata", "pagination"]
@@ -34,7 +37,7 @@ const totalIn = (value: unknown): number | undefined => {
 }
 
 /** The walk over a response body: where the records are, and the total if the metadata has one. */
-class BodyScanner extends JsonBytes {
+class BodyScanner extends JsonWalk {
   /** [start, end, needsCompacting, ...] of each record. */
   readonly spans: Array<number> = []
   total: number | undefined = undefined
@@ -86,7 +89,7 @@ export const scanEventsBody = (body: Uint8Array): ScannedBody | { readonly probl
     scanner.ws()
     if (scanner.pos !== body.length) scanner.fail("unexpected data after the JSON value")
   } catch (error) {
-    if (error instanceof JsonBytesError) return { problem: `the body is not valid JSON: ${error.message}` }
+    if (error instanceof JsonSyntaxError) return { problem: `the body is not valid JSON: ${error.message}` }
     throw error
   }
   if (!scanner.found) {
@@ -100,7 +103,7 @@ export const scanEventsBody = (body: Uint8Array): ScannedBody | { readonly probl
     const start = spans[i] as number
     const end = spans[i + 1] as number
     if (spans[i + 2] === 1) {
-      at = compact(body, start, end, body, at)
+      at = json.compact(body, start, end, at)
     } else {
       body.copyWithin(at, start, end)
       at += end - start

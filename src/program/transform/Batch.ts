@@ -50,7 +50,7 @@ export class BatchDecoder {
       const end = next > start && bytes[next - 1] === CARRIAGE_RETURN ? next - 1 : next
       if (!decodeFast(bytes, start, end, events, from, to)) {
         const text = bytes.toString("utf8", start, end)
-        const decoded = decodeLine(text, this.stamp.week)
+        const decoded = decodeLine(text, this.stamp.week, bytes.subarray(start, end))
         if (Either.isRight(decoded)) events.push(decoded.right)
         else this.rejects.push(toRejectRow(this.firstLine + this.lines, text, decoded.left, this.stamp))
       }

@@ -1,45 +1,32 @@
 import { Either } from "effect"
 import { parse } from "lossless-json"
+import { JsonScanner, MAX_NESTING } from "../../codecs/JsonScanner.js"
+import { inWeekWindow, outsideWeekReason } from "../../domain/EventFields.js"
 import { decodeEventRecord, type EventRecord, type FieldError } from "../../domain/EventRecord.js"
-import { formatMicros } from "../../domain/EventTime.js"
 import type { Week } from "../../domain/Week.js"
 
-/**
- * As deep as the extract accepts a page to be, far deeper than any record needs. The parser
- * recurses: left to the call stack, a line nested thousands deep would be valid on a worker
- * thread (4 MB of stack) and a reject on the main thread, and cost a stack overflow to find out.
- */
-const MAX_DEPTH = 256
-
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-
-/** Whether arrays and objects nest more than MAX_DEPTH deep, brackets inside strings aside. */
-const nestedTooDeeply = (line: string): boolean => {
-  let depth = 0
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i)
-    if (c === QUOTE) {
-      for (i++; i < line.length && line.charCodeAt(i) !== QUOTE; i++) if (line.charCodeAt(i) === BACKSLASH) i++
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_DEPTH) return true
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--
-    }
-  }
-  return false
-}
+const encoder = new TextEncoder()
+const json = new JsonScanner()
 
 /**
  * The exact path of validation for one line of `raw.ndjson`: parsed losslessly (a 19-digit id
  * keeps its text; `JSON.parse` would round it), decoded by the `EventRecord` Schema, and held to
  * the week. A line that is not JSON, not an object, nested too deeply, or an event outside the
- * week is refused with every reason, so it can be kept as a reject.
+ * week is refused with every reason, so it can be kept as a reject. `bytes` are the line's
+ * UTF-8 bytes, when the caller has them already.
+ *
+ * The nesting is checked first, as deep as the extract accepts a page to be: the parser
+ * recurses, and left to the call stack a line nested thousands deep would be valid on a worker
+ * thread (4 MB of stack) and a reject on the main thread, and cost a stack overflow to find out.
  */
-export const decodeLine = (line: string, week: Week): Either.Either<EventRecord, ReadonlyArray<FieldError>> => {
-  if (nestedTooDeeply(line)) {
+export const decodeLine = (
+  line: string,
+  week: Week,
+  bytes: Uint8Array = encoder.encode(line),
+): Either.Either<EventRecord, ReadonlyArray<FieldError>> => {
+  if (json.nestsDeeperThan(bytes, 0, bytes.length, MAX_NESTING)) {
     return Either.left([
-      { path: "", message: `nested too deeply: more than ${MAX_DEPTH} levels of arrays and objects` },
+      { path: "", message: `nested too deeply: more than ${MAX_NESTING} levels of arrays and objects` },
     ])
   }
   let parsed: unknown
@@ -51,13 +38,8 @@ export const decodeLine = (line: string, week: Week): Either.Either<EventRecord,
     ])
   }
   return Either.flatMap(decodeEventRecord(parsed), (record) =>
-    week.containsMicros(record.event_time)
+    inWeekWindow(record.event_time, week.startMicros, week.endExclusiveMicros)
       ? Either.right(record)
-      : Either.left([
-          {
-            path: "event_time",
-            message: `event_time must be within the week ${week.start}..${week.end}, got ${formatMicros(record.event_time)}`,
-          },
-        ]),
+      : Either.left([{ path: "event_time", message: outsideWeekReason(week, record.event_time) }]),
   )
 }

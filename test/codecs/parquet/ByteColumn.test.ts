@@ -1,5 +1,5 @@
-import { assert, describe, it } from "@effect/vitest"
 import { ByteColumn } from "../../../src/codecs/parquet/ByteColumn.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 

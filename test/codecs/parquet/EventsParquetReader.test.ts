@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
 import { parquetWriteBuffer } from "hyparquet-writer"
 import { readEventRows } from "../../../src/codecs/parquet/EventsParquetReader.js"
 import { eventLines } from "../../support/RawEvents.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { runTransform, tempWeek, WEEK_START_MS, writeRaw } from "../../support/WeekFixture.js"
 
 const collect = (path: string) => Stream.runCollect(readEventRows(path)).pipe(Effect.map(Chunk.toArray))

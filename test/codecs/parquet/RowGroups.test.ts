@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import { parquetMetadata } from "hyparquet"
 import { ByteWriter, ParquetWriter } from "hyparquet-writer"
 import { REJECTS_SCHEMA } from "../../../src/codecs/parquet/ParquetSchemas.js"
 import { rejectColumnData } from "../../../src/codecs/parquet/RejectColumns.js"
 import { encodeRowGroup, RowGroupAssembler } from "../../../src/codecs/parquet/RowGroups.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const rejects = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => ({

@@ -3,12 +3,12 @@ import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { DataLakeFileSystemClient, RestError } from "@azure/storage-file-datalake"
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { AdlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import { adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import { stringToSign } from "../../../src/emulators/adls/AdlsSharedKey.js"
 import { tempDir } from "../../support/lakeContract.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const fileSystemOf = (emulator: AdlsEmulator, key = emulator.accountKey): DataLakeFileSystemClient =>
   new DataLakeServiceClient(emulator.url, new StorageSharedKeyCredential(emulator.account, key), {

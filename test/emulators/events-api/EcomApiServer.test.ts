@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { RunningEcomApi } from "../../../src/emulators/events-api/EcomApiServer.js"
 import { pageRecords } from "../../../src/emulators/events-api/EcomDataGenerator.js"
 import { type Fault, noFaults } from "../../../src/emulators/events-api/EcomFaults.js"
 import { API_KEY, ecomApi } from "../../support/ecomApi.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const data = { seed: 3, eventsPerWeek: 30, malformedPct: 0 }
 const window = { start: "2019-12-01", end: "2019-12-07" }

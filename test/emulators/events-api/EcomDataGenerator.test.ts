@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import { decodeEventRecord } from "../../../src/domain/EventRecord.js"
 import { parseEventTime } from "../../../src/domain/EventTime.js"
@@ -10,6 +9,7 @@ import {
   pageBody,
   pageRecords,
 } from "../../../src/emulators/events-api/EcomDataGenerator.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const week = Either.getOrThrow(parseWeek("2019-11-03", "2019-11-09"))
 const window = { start: week.start, end: week.end }

@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import {
   addFaultSpec,
@@ -6,6 +5,7 @@ import {
   makeFaultPlan,
   noFaults,
 } from "../../../src/emulators/events-api/EcomFaults.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const spec = (...specs: ReadonlyArray<string>): FaultSettings =>
   specs.reduce((settings, s) => Either.getOrThrow(addFaultSpec(settings, s)), noFaults)

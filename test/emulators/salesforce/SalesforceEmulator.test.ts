@@ -1,9 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
 import { parse } from "csv-parse/sync"
 import { Effect } from "effect"
 import { Connection } from "jsforce"
 import { type SalesforceEmulator, salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
-import { idSuffix } from "../../../src/emulators/salesforce/SalesforceIds.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const login = async (emulator: SalesforceEmulator) => {
   const connection = new Connection({ loginUrl: emulator.url, version: "62.0" })
@@ -149,11 +148,6 @@ describe("Salesforce emulator", () => {
       assert.strictEqual(refused, "INVALID_SESSION_ID")
     }),
   )
-
-  it("hands out 18-character ids whose suffix is Salesforce's checksum", () => {
-    assert.strictEqual(idSuffix("001A0000006Vm9r"), "IAC")
-    assert.strictEqual(idSuffix("a0B5g000000abcd"), "EAA")
-  })
 
   it.scopedLive("rejects a wrong password with INVALID_LOGIN and bad OAuth2 grants with invalid_grant", () =>
     Effect.gen(function* () {

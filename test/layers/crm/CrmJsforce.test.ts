@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
 import { bypassesProxy } from "../../../src/layers/crm/JsforceSession.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 describe("CrmJsforce and proxies", () => {
   it("never sends loopback traffic through a proxy, and honours NO_PROXY", () => {

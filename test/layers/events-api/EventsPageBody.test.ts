@@ -1,6 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import { scanEventsBody } from "../../../src/layers/events-api/EventsPageBody.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const lines = (text: string) => {

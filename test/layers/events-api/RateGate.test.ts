@@ -1,6 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Ref, TestClock } from "effect"
 import { makeRateGate } from "../../../src/layers/events-api/RateGate.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 describe("makeRateGate", () => {
   it.effect("lets one start through per spacing, however many fibers ask at once", () =>

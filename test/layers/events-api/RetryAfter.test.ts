@@ -1,6 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Duration } from "effect"
 import { parseRetryAfter } from "../../../src/layers/events-api/RetryAfter.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2019-12-02T10:00:00Z")

@@ -2,13 +2,14 @@ import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import type { LakeAdlsOptions } from "../../../src/layers/lake/LakeAdls.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { adlsLake, adlsLakeOn, quickRetry } from "../../support/adlsLake.js"
-import { captureLogs, lakeContract, localFile, sha256, tempDir } from "../../support/lakeContract.js"
+import { lakeContract, localFile, sha256, tempDir } from "../../support/lakeContract.js"
+import { captureJsonLogs } from "../../support/logs.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 lakeContract("LakeAdls on the ADLS Gen2 emulator", () => adlsLake())
 
@@ -30,7 +31,7 @@ describe("LakeAdls", () => {
   it.live("puts a 50 MB file in 8 MiB appends, reads it back with the same SHA-256, and does not upload it twice", () =>
     Effect.gen(function* () {
       const emulator = yield* adlsEmulator()
-      const logs = captureLogs()
+      const logs = captureJsonLogs()
       const source = localFile(tempDir(), "events.parquet", 50 * MiB)
       const path = "reverse_etl/raw_events/week_start=2019-12-01/week_end=2019-12-07/events.parquet"
       yield* withLake(emulator, (lake) =>
@@ -87,7 +88,7 @@ describe("LakeAdls", () => {
   it.live("retries injected 503s with its own schedule when the SDK does not", () =>
     Effect.gen(function* () {
       const emulator = yield* adlsEmulator()
-      const logs = captureLogs()
+      const logs = captureJsonLogs()
       // One append per attempt (the file is smaller than a chunk), so each 503 costs one attempt.
       const source = localFile(tempDir(), "f.bin", 1 * MiB)
       emulator.failNext(2, { operation: "append" })

@@ -6,16 +6,14 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-file-datalake"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer } from "effect"
 import type { AdlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import { adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
-import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
-import { accountUrl, connectAdls } from "../../../src/layers/lake/LakeAdlsClient.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { adlsLakeOn } from "../../support/adlsLake.js"
-import { captureLogs, localFile, sha256, tempDir } from "../../support/lakeContract.js"
+import { localFile, sha256, tempDir } from "../../support/lakeContract.js"
+import { captureJsonLogs } from "../../support/logs.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const accountSas = (emulator: AdlsEmulator, permissions: string, expiresOn = new Date(Date.now() + 3_600_000)) =>
   generateAccountSASQueryParameters(
@@ -63,7 +61,7 @@ describe("LakeAdls credentials", () => {
     Effect.gen(function* () {
       const emulator = yield* adlsEmulator()
       yield* roundTrip(emulator, { AZURE_STORAGE_SAS_TOKEN: accountSas(emulator, "rwdlc") })
-      const logs = captureLogs()
+      const logs = captureJsonLogs()
       const source = localFile(tempDir(), "f.bin", 100)
       for (const sas of [accountSas(emulator, "rl"), accountSas(emulator, "rwdlc", new Date(Date.now() - 60_000))]) {
         const error = yield* Effect.flatMap(Lake, (lake) => Effect.flip(lake.put(source.path, "c/other.bin"))).pipe(
@@ -90,44 +88,5 @@ describe("LakeAdls credentials", () => {
         ["c/week_start=2019-12-01/f.bin"],
       )
     }).pipe(Effect.scoped),
-  )
-
-  it.effect("uses DefaultAzureCredential when no key, SAS or connection string is set, without a network call", () =>
-    Effect.gen(function* () {
-      const { lake } = yield* Effect.provide(
-        AppConfig,
-        AppConfigProvider.layerFromMap({ STORAGE_ACCOUNT: "prodlake", CONTAINER: "datalake" }),
-      )
-      const connection = yield* connectAdls(lake, {})
-      assert.strictEqual(connection.credential, "default-azure-credential")
-      assert.strictEqual(connection.location, "adls://prodlake/datalake")
-      assert.strictEqual(connection.fileSystem.url, "https://prodlake.dfs.core.windows.net/datalake")
-    }),
-  )
-
-  it("builds the account URL for Azure, sovereign clouds and path-style emulators", () => {
-    assert.strictEqual(accountUrl("acct", Option.none()), "https://acct.dfs.core.windows.net")
-    assert.strictEqual(
-      accountUrl("acct", Option.some("https://acct.dfs.core.chinacloudapi.cn")),
-      "https://acct.dfs.core.chinacloudapi.cn",
-    )
-    assert.strictEqual(accountUrl("acct", Option.some("http://127.0.0.1:10004")), "http://127.0.0.1:10004/acct")
-    assert.strictEqual(accountUrl("acct", Option.some("http://localhost:10004/acct/")), "http://localhost:10004/acct")
-  })
-
-  it.effect("refuses a malformed connection string naming the setting, not its value", () =>
-    Effect.gen(function* () {
-      const { lake } = yield* Effect.provide(
-        AppConfig,
-        AppConfigProvider.layerFromMap({
-          STORAGE_ACCOUNT: "a",
-          CONTAINER: "c",
-          AZURE_STORAGE_CONNECTION_STRING: "garbage-secret-42",
-        }),
-      )
-      const error = yield* Effect.flip(connectAdls(lake, {}))
-      assert.strictEqual(error.details.setting, "AZURE_STORAGE_CONNECTION_STRING")
-      assert.notInclude(JSON.stringify(error), "garbage-secret-42")
-    }),
   )
 })

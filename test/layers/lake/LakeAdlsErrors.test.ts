@@ -1,7 +1,7 @@
 import { CredentialUnavailableError } from "@azure/identity"
 import { RestError } from "@azure/storage-file-datalake"
-import { assert, describe, it } from "@effect/vitest"
 import { scrubSecrets, toLakeError } from "../../../src/layers/lake/LakeAdlsErrors.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const SAS = "sv=2025-01-05&ss=b&srt=sco&sp=rwdlc&se=2030-01-01T00%3A00%3A00Z&sig=AbCdEf0123456789%2BsecretSig%3D"
 

@@ -1,5 +1,4 @@
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
@@ -7,6 +6,7 @@ import * as LakeFromSettings from "../../../src/layers/lake/LakeFromSettings.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { emulatorSettings } from "../../support/adlsLake.js"
 import { localFile, tempDir } from "../../support/lakeContract.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const lakeWith = (settings: Record<string, string>) =>
   LakeFromSettings.layerWith({ retryOptions: { maxTries: 1 } }).pipe(

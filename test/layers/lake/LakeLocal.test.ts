@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import * as LakeLocal from "../../../src/layers/lake/LakeLocal.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { lakeContract, localFile, sha256, tempDir } from "../../support/lakeContract.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 lakeContract("LakeLocal", () => LakeLocal.layerAt(tempDir()))
 

@@ -1,5 +1,5 @@
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "../../support/vitest.js"
 import { Effect, Option } from "effect"
 import type { CheckpointMirror } from "../../../src/domain/CheckpointMirror.js"
 import { statePaths } from "../../../src/domain/WeekPaths.js"

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "../../support/vitest.js"
 import { Effect, Layer, Option } from "effect"
 import type { CheckpointMirror } from "../../../src/domain/CheckpointMirror.js"
 import { statePaths } from "../../../src/domain/WeekPaths.js"

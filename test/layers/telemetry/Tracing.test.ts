@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { DataQualityError } from "../../../src/domain/Errors.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
@@ -6,6 +5,7 @@ import * as Tracing from "../../../src/layers/telemetry/Tracing.js"
 import { type CommandWiring, runCommand } from "../../../src/program/cli/CommandRuntime.js"
 import { jsonLines, runCli } from "../../support/cli.js"
 import { attribute, type ExportedSpan, startCollector } from "../../support/OtlpCollector.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const withCollector = <A, E>(f: (collector: Awaited<ReturnType<typeof startCollector>>) => Effect.Effect<A, E>) =>
   Effect.acquireUseRelease(Effect.promise(startCollector), f, (collector) => Effect.promise(collector.close))
@@ -121,13 +121,11 @@ describe("tracing", () => {
   it.live("gets the spans of a CLI process to the collector before the process exits", () =>
     withCollector((collector) =>
       Effect.gen(function* () {
-        const result = yield* Effect.promise(() =>
-          runCli(
-            ["run", "--validate-only", "--stage", "load", "--week-start", "2019-12-01", "--week-end", "2019-12-07"],
-            {
-              env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint },
-            },
-          ),
+        const result = yield* runCli(
+          ["run", "--validate-only", "--stage", "load", "--week-start", "2019-12-01", "--week-end", "2019-12-07"],
+          {
+            env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint },
+          },
         )
         assert.strictEqual(result.code, 0, result.stderr)
         const [plan] = byName(collector.spans(), "run.plan")
@@ -141,11 +139,9 @@ describe("tracing", () => {
     Effect.gen(function* () {
       const collector = yield* Effect.promise(startCollector)
       yield* Effect.promise(collector.close)
-      const result = yield* Effect.promise(() =>
-        runCli(["run", "--validate-only", "--use-checkpoint"], {
-          env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint },
-        }),
-      )
+      const result = yield* runCli(["run", "--validate-only", "--use-checkpoint"], {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint },
+      })
       assert.strictEqual(result.code, 0, result.stderr)
       assert.strictEqual(JSON.parse(result.stdout).week_source, "checkpoint")
     }),

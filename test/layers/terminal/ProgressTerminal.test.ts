@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import * as ProgressTerminal from "../../../src/layers/terminal/ProgressTerminal.js"
 import { progressDone, reportProgress } from "../../../src/services/Progress.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 describe("Progress", () => {
   it.effect("does nothing when no Progress is provided", () => reportProgress("extract", "page 1"))

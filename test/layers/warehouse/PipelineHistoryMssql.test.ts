@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Option, Stream } from "effect"
 import * as PipelineHistorySql from "../../../src/layers/warehouse/PipelineHistorySql.js"
 import { PipelineHistory } from "../../../src/services/PipelineHistory.js"
 import { isMssqlParam, type Recorded, type Responder, recordingMssqlClient } from "../../support/RecordingSqlClient.js"
 import { assertTsqlShape, assertTyped, typeNames } from "../../support/tsql.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const TABLES = [...PipelineHistorySql.REQUIRED_TABLES, "ecom_events", "effect_sql_migrations"]
 

@@ -1,7 +1,6 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Option, Stream, TestClock } from "effect"
 import type { RowOutcome } from "../../../src/domain/SalesforceResults.js"
 import * as PipelineHistorySql from "../../../src/layers/warehouse/PipelineHistorySql.js"
@@ -12,6 +11,7 @@ import { PipelineHistory } from "../../../src/services/PipelineHistory.js"
 import { SyncLedger } from "../../../src/services/SyncLedger.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { readQuery, runStatement } from "../../support/sqlite.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { week } from "../../support/warehouse.js"
 
 const WEEK_1 = week("2019-12-01", "2019-12-07")

@@ -1,7 +1,6 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql"
 import { MssqlClient } from "@effect/sql-mssql"
-import { assert, describe, it } from "@effect/vitest"
 import { type Context, Effect, Layer } from "effect"
 import type { RowOutcome } from "../../../src/domain/SalesforceResults.js"
 import migration from "../../../src/layers/warehouse/migrations/0002_salesforce_sync.js"
@@ -9,6 +8,7 @@ import * as SyncLedgerSql from "../../../src/layers/warehouse/SyncLedgerSql.js"
 import { type JobRow, SyncLedger } from "../../../src/services/SyncLedger.js"
 import { sqliteLayer, tempDir, WEEK } from "../../support/salesforce.js"
 import { readTable, runStatement } from "../../support/sqlite.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const rows = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ externalId: `u${i}:2019-12-01`, contentHash: `${i}`.padStart(64, "0") }))

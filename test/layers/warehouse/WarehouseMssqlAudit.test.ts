@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Option, Redacted, Stream } from "effect"
 import type { RunFinish } from "../../../src/domain/AuditRecords.js"
 import { mssqlClientConfig, SAFE_PARAMETER_TYPES } from "../../../src/layers/warehouse/SqlClientMssql.js"
@@ -6,6 +5,7 @@ import type { WarehouseSettings } from "../../../src/services/AppConfig.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { isMssqlParam } from "../../support/RecordingSqlClient.js"
 import { assertTsqlShape, assertTyped, runOnMssql as run, typeNames } from "../../support/tsql.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { WEEK } from "../../support/warehouse.js"
 
 const checkpointRow = {

@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Stream } from "effect"
 import { VIEW_COLUMNS } from "../../../src/layers/warehouse/WarehouseExport.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { isMssqlParam } from "../../support/RecordingSqlClient.js"
 import { assertTsqlShape, assertTyped, runOnMssql as run, typeNames } from "../../support/tsql.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { eventRow, micros, WEEK } from "../../support/warehouse.js"
 
 describe("SQL warehouse on SQL Server: schema and week load (rendered by the MSSQL compiler, no server)", () => {

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import { Warehouse } from "../../../src/services/Warehouse.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { onMigratedSqlite, SQLITE_TARGETS, sqliteWarehouse, WEEK, week } from "../../support/warehouse.js"
 
 const NEXT = week("2019-12-08", "2019-12-14")

@@ -1,8 +1,8 @@
 import { SqlClient } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
 import { formatMicros } from "../../../src/domain/EventTime.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { eventRow, micros, onMigratedSqlite, SQLITE_TARGETS, WEEK, week } from "../../support/warehouse.js"
 
 const NEXT = week("2019-12-08", "2019-12-14")

@@ -1,23 +1,31 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { existsSync, readdirSync } from "node:fs"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Migrator } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import core from "../../../src/layers/warehouse/migrations/0001_core.js"
 import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.js"
-import { jsonLines, runCli } from "../../support/cli.js"
+import { exitCodeOf } from "../../../src/program/cli/ExitCodes.js"
+import { type CliResult, jsonLines, runCli } from "../../support/cli.js"
+import { tempRoot } from "../../support/operator.js"
+import { cliWith } from "../../support/PipelineHarness.js"
+import { liveWiring } from "../../support/reliability/LiveStack.js"
 import { readQuery, runStatement } from "../../support/sqlite.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
-/** A directory of the test's own, removed when the test ends. */
-const withRoot = async (use: (root: string) => Promise<void>) => {
-  const root = mkdtempSync(join(tmpdir(), "retl-readonly-"))
-  try {
-    await use(root)
-  } finally {
-    rmSync(root, { recursive: true, force: true })
-  }
+/**
+ * `reverse-etl ...args` in this process on the live layers, settings from `env` only: the same
+ * commands and layers as the binary at a fraction of a process's start-up; the binary itself is
+ * run where its exit code and stderr are the point.
+ */
+const inProcess = (args: ReadonlyArray<string>, env: Record<string, string>): Effect.Effect<CliResult> => {
+  const lines: Array<string> = []
+  return Effect.map(
+    cliWith(
+      liveWiring(env, (line) => void lines.push(line)),
+      [...args, "--log-format", "json"],
+    ),
+    ({ exit, stdout }) => ({ code: exitCodeOf(exit), stdout, stderr: lines.join("\n") }),
+  )
 }
 
 const failureOf = (stderr: string) => jsonLines(stderr).find((line) => line.level === "ERROR")
@@ -28,18 +36,21 @@ const tables = (path: string) =>
 const COMMANDS = [["status"], ["status", "--json"], ["runs"], ["runs", "show", "some-run"], ["salesforce", "failures"]]
 
 describe("the operator's commands read only", () => {
-  it("are listed in --help", async () => {
-    const result = await runCli(["--help"])
-    for (const command of ["status", "runs", "salesforce"]) assert.include(result.stdout, `- ${command}`)
-  })
+  it.live("are listed in --help", () =>
+    Effect.gen(function* () {
+      const result = yield* runCli(["--help"])
+      for (const command of ["status", "runs", "salesforce"]) assert.include(result.stdout, `- ${command}`)
+    }),
+  )
 
-  it(
+  it.scopedLive(
     "exit 1 naming SQLITE_PATH when there is no warehouse there, and create nothing",
     () =>
-      withRoot(async (root) => {
+      Effect.gen(function* () {
+        const root = yield* tempRoot
         const path = `${root}/state/warehouse.sqlite`
         for (const args of COMMANDS) {
-          const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
+          const result = yield* inProcess(args, { SQLITE_PATH: path })
           assert.strictEqual(result.code, 1, args.join(" "))
           assert.strictEqual(result.stdout, "")
           const failure = failureOf(result.stderr)
@@ -49,17 +60,18 @@ describe("the operator's commands read only", () => {
         }
         assert.deepStrictEqual(readdirSync(root), [], "no file, no directory")
       }),
-    120_000,
+    60_000,
   )
 
-  it(
+  it.scopedLive(
     "exit 1 on a database with no pipeline tables, saying how to make them, and make none",
     () =>
-      withRoot(async (root) => {
+      Effect.gen(function* () {
+        const root = yield* tempRoot
         const path = `${root}/warehouse.sqlite`
         runStatement(path, "CREATE TABLE unrelated (x INTEGER)")
         for (const args of COMMANDS) {
-          const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
+          const result = yield* inProcess(args, { SQLITE_PATH: path })
           assert.strictEqual(result.code, 1)
           assert.strictEqual(
             failureOf(result.stderr)?.error_message,
@@ -69,22 +81,21 @@ describe("the operator's commands read only", () => {
         assert.deepStrictEqual(tables(path), ["unrelated"])
         assert.deepStrictEqual(readdirSync(root), ["warehouse.sqlite"])
       }),
-    120_000,
+    60_000,
   )
 
-  it(
+  it.scopedLive(
     "exit 1 on a warehouse whose schema is behind, naming the missing tables, and never migrate it",
     () =>
-      withRoot(async (root) => {
+      Effect.gen(function* () {
+        const root = yield* tempRoot
         const path = `${root}/warehouse.sqlite`
-        await Effect.runPromise(
-          Migrator.make({})({ loader: Migrator.fromRecord({ "0001_core": core }) }).pipe(
-            Effect.provide(SqlClientSqlite.layer(path)),
-            Effect.provide(NodeFileSystem.layer),
-          ),
+        yield* Migrator.make({})({ loader: Migrator.fromRecord({ "0001_core": core }) }).pipe(
+          Effect.provide(SqlClientSqlite.layer(path)),
+          Effect.provide(NodeFileSystem.layer),
         )
         const before = tables(path)
-        const result = await runCli(["status", "--log-format", "json"], { env: { SQLITE_PATH: path } })
+        const result = yield* inProcess(["status"], { SQLITE_PATH: path })
         assert.strictEqual(result.code, 1)
         assert.include(
           String(failureOf(result.stderr)?.error_message),
@@ -96,45 +107,50 @@ describe("the operator's commands read only", () => {
           [1],
         )
       }),
-    120_000,
+    60_000,
   )
 
-  it("exit 1 naming the Azure SQL settings when SQL Server cannot be reached, never printing the password", async () => {
-    const result = await runCli(["status", "--log-format", "json"], {
-      env: {
-        WAREHOUSE: "mssql",
-        AZURE_SQL_SERVER: "127.0.0.1",
-        AZURE_SQL_PORT: "9",
-        AZURE_SQL_DATABASE: "retl",
-        AZURE_SQL_USERNAME: "etl",
-        AZURE_SQL_PASSWORD: "Pa55-status-never-shown",
-      },
-    })
-    assert.strictEqual(result.code, 1)
-    const failure = failureOf(result.stderr)
-    assert.strictEqual(failure?.error_type, "WarehouseError")
-    assert.include(
-      String(failure?.error_message),
-      "cannot reach the warehouse, SQL Server at AZURE_SQL_SERVER=127.0.0.1 AZURE_SQL_PORT=9 AZURE_SQL_DATABASE=retl",
-    )
-    assert.notInclude(result.stderr + result.stdout, "Pa55-status-never-shown")
-  })
+  it.live("exit 1 naming the Azure SQL settings when SQL Server cannot be reached, never printing the password", () =>
+    Effect.gen(function* () {
+      const result = yield* runCli(["status", "--log-format", "json"], {
+        env: {
+          WAREHOUSE: "mssql",
+          AZURE_SQL_SERVER: "127.0.0.1",
+          AZURE_SQL_PORT: "9",
+          AZURE_SQL_DATABASE: "retl",
+          AZURE_SQL_USERNAME: "etl",
+          AZURE_SQL_PASSWORD: "Pa55-status-never-shown",
+        },
+      })
+      assert.strictEqual(result.code, 1)
+      const failure = failureOf(result.stderr)
+      assert.strictEqual(failure?.error_type, "WarehouseError")
+      assert.include(
+        String(failure?.error_message),
+        "cannot reach the warehouse, SQL Server at AZURE_SQL_SERVER=127.0.0.1 AZURE_SQL_PORT=9 AZURE_SQL_DATABASE=retl",
+      )
+      assert.notInclude(result.stderr + result.stdout, "Pa55-status-never-shown")
+    }),
+  )
 
-  it("exit 1 naming the settings when WAREHOUSE=mssql has no server", async () => {
-    const result = await runCli(["status", "--log-format", "json"], { env: { WAREHOUSE: "mssql" } })
-    assert.strictEqual(result.code, 1)
-    assert.strictEqual(
-      failureOf(result.stderr)?.error_message,
-      "AZURE_SQL_SERVER must be set when WAREHOUSE is mssql; AZURE_SQL_DATABASE must be set when WAREHOUSE is mssql",
-    )
-  })
+  it.live("exit 1 naming the settings when WAREHOUSE=mssql has no server", () =>
+    Effect.gen(function* () {
+      const result = yield* inProcess(["status"], { WAREHOUSE: "mssql" })
+      assert.strictEqual(result.code, 1)
+      assert.strictEqual(
+        failureOf(result.stderr)?.error_message,
+        "AZURE_SQL_SERVER must be set when WAREHOUSE is mssql; AZURE_SQL_DATABASE must be set when WAREHOUSE is mssql",
+      )
+    }),
+  )
 
-  it(
+  it.scopedLive(
     "exit 1 naming the flag for a day that is not one, a limit out of range, or a run that is not there",
     () =>
-      withRoot(async (root) => {
+      Effect.gen(function* () {
+        const root = yield* tempRoot
         const path = `${root}/warehouse.sqlite`
-        const migrate = await runCli(["db", "migrate"], { env: { SQLITE_PATH: path } })
+        const migrate = yield* inProcess(["db", "migrate"], { SQLITE_PATH: path })
         assert.strictEqual(migrate.code, 0, migrate.stderr)
         const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
           [["runs", "--week", "2019-02-30"], '--week must be a date YYYY-MM-DD (got "2019-02-30")'],
@@ -146,15 +162,15 @@ describe("the operator's commands read only", () => {
           ],
         ]
         for (const [args, message] of cases) {
-          const result = await runCli([...args, "--log-format", "json"], { env: { SQLITE_PATH: path } })
+          const result = yield* inProcess(args, { SQLITE_PATH: path })
           assert.strictEqual(result.code, 1, args.join(" "))
           assert.strictEqual(failureOf(result.stderr)?.error_message, message)
         }
-        const empty = await runCli(["status", "--json"], { env: { SQLITE_PATH: path, STATE_DIR: `${root}/state` } })
+        const empty = yield* inProcess(["status", "--json"], { SQLITE_PATH: path, STATE_DIR: `${root}/state` })
         assert.strictEqual(empty.code, 0, empty.stderr)
         assert.deepInclude(JSON.parse(empty.stdout), { status: "healthy", checkpoint: null, runs: [] })
         assert.isFalse(existsSync(`${root}/state`), "reading the queue creates no state directory")
       }),
-    120_000,
+    60_000,
   )
 })

@@ -1,9 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Option } from "effect"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { makeRunPlan } from "../../../src/program/cli/RunPlan.js"
 import { fullRun, type RunOptions } from "../../../src/program/pipeline/RunOptions.js"
-import { runCli } from "../../support/cli.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const run = (overrides: Partial<RunOptions> = {}): RunOptions => fullRun({ validateOnly: true, ...overrides })
 
@@ -62,32 +61,4 @@ describe("run --validate-only", () => {
       assert.strictEqual(fresh.run_tag, null)
     }),
   )
-
-  it("prints the plan as one JSON line on stdout and exits 0 through the CLI; a bad flag still exits 1", async () => {
-    const ok = await runCli(["run", "--validate-only", "--stage", "quality-gate", "--use-checkpoint", "--force"], {
-      env: { AIRFLOW_CTX_DAG_RUN_ID: "manual__2019-12-01T00:00:00+00:00" },
-    })
-    assert.strictEqual(ok.code, 0, ok.stderr)
-    const lines = ok.stdout.trim().split("\n")
-    assert.strictEqual(lines.length, 1)
-    assert.deepInclude(JSON.parse(lines[0] ?? ""), {
-      validate_only: true,
-      stage: "quality-gate",
-      week_source: "checkpoint",
-      force: true,
-      run_tag: "manual_2019-12-01T00_00_00_00_00-624fa35e",
-    })
-    const bad = await runCli([
-      "run",
-      "--validate-only",
-      "--use-checkpoint",
-      "--week-start",
-      "2019-12-01",
-      "--week-end",
-      "2019-12-07",
-    ])
-    assert.strictEqual(bad.code, 1)
-    assert.strictEqual(bad.stdout, "")
-    assert.include(bad.stderr, "--use-checkpoint cannot be combined with --week-start/--week-end")
-  })
 })

@@ -2,7 +2,6 @@ import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { DEV_ACCOUNT, DEV_ACCOUNT_KEY } from "../../../src/emulators/adls/AdlsSharedKey.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
@@ -10,6 +9,7 @@ import * as LakeAdls from "../../../src/layers/lake/LakeAdls.js"
 import { Lake } from "../../../src/services/Lake.js"
 import { BIN, jsonLines, runCli } from "../../support/cli.js"
 import { localFile, tempDir } from "../../support/lakeContract.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 interface Served {
   readonly url: string
@@ -77,9 +77,11 @@ describe("reverse-etl serve-adls", () => {
     }).pipe(Effect.scoped),
   )
 
-  it("exits 1 naming a fault share out of range", async () => {
-    const result = await runCli(["serve-adls", "--port", "0", "--fault-503-pct", "150"])
-    assert.strictEqual(result.code, 1)
-    assert.include(result.stderr, "--fault-503-pct must be from 0 to 100")
-  })
+  it.live("exits 1 naming a fault share out of range", () =>
+    Effect.gen(function* () {
+      const result = yield* runCli(["serve-adls", "--port", "0", "--fault-503-pct", "150"])
+      assert.strictEqual(result.code, 1)
+      assert.include(result.stderr, "--fault-503-pct must be from 0 to 100")
+    }),
+  )
 })

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { Connection } from "jsforce"
 import { BIN, jsonLines } from "../../support/cli.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 /** Starts `reverse-etl serve-salesforce` and resolves with the URL it prints on stdout. */
 const serve = (args: ReadonlyArray<string>) => {
@@ -27,27 +28,33 @@ const serve = (args: ReadonlyArray<string>) => {
 }
 
 describe("reverse-etl serve-salesforce", () => {
-  it("serves SOAP login and Bulk API to jsforce until interrupted, exiting 130", async () => {
-    const server = serve(["--username", "demo@example.com", "--password", "pw", "--token", "tk"])
-    const url = await server.url
-    const connection = new Connection({ loginUrl: url, version: "62.0" })
-    const refused = await connection.login("demo@example.com", "wrong").catch((e: Error) => e.message)
-    assert.include(String(refused), "INVALID_LOGIN")
-    await connection.login("demo@example.com", "pwtk")
-    const job = connection.bulk2.createJob({ object: "Thing__c", operation: "upsert", externalIdFieldName: "Key__c" })
-    const info = await job.open()
-    assert.strictEqual(info.state, "Open")
-    server.child.kill("SIGINT")
-    assert.strictEqual(await server.exit, 130)
-    const [listening] = jsonLines(server.stderr()).filter((l) => l.message === "Salesforce emulator listening")
-    assert.strictEqual(listening?.url, url)
-    assert.notInclude(server.stderr(), "pwtk")
-  })
+  it.live("serves SOAP login and Bulk API to jsforce until interrupted, exiting 130", () =>
+    Effect.gen(function* () {
+      const server = serve(["--username", "demo@example.com", "--password", "pw", "--token", "tk"])
+      const url = yield* Effect.promise(() => server.url)
+      const connection = new Connection({ loginUrl: url, version: "62.0" })
+      const refused = yield* Effect.promise(() =>
+        connection.login("demo@example.com", "wrong").catch((e: Error) => e.message),
+      )
+      assert.include(String(refused), "INVALID_LOGIN")
+      yield* Effect.promise(() => connection.login("demo@example.com", "pwtk"))
+      const job = connection.bulk2.createJob({ object: "Thing__c", operation: "upsert", externalIdFieldName: "Key__c" })
+      const info = yield* Effect.promise(() => job.open())
+      assert.strictEqual(info.state, "Open")
+      server.child.kill("SIGINT")
+      assert.strictEqual(yield* Effect.promise(() => server.exit), 130)
+      const [listening] = jsonLines(server.stderr()).filter((l) => l.message === "Salesforce emulator listening")
+      assert.strictEqual(listening?.url, url)
+      assert.notInclude(server.stderr(), "pwtk")
+    }),
+  )
 
-  it("refuses a malformed --fail-rule naming the flag", async () => {
-    const server = serve(["--fail-rule", "not a rule"])
-    const code = await server.exit
-    assert.strictEqual(code, 1)
-    assert.include(server.stderr(), "--fail-rule must look like FIELD=REGEX")
-  })
+  it.live("refuses a malformed --fail-rule naming the flag", () =>
+    Effect.gen(function* () {
+      const server = serve(["--fail-rule", "not a rule"])
+      const code = yield* Effect.promise(() => server.exit)
+      assert.strictEqual(code, 1)
+      assert.include(server.stderr(), "--fail-rule must look like FIELD=REGEX")
+    }),
+  )
 })

@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import {
   cli,
@@ -12,6 +11,7 @@ import {
   WEEK_2,
 } from "../../support/operator.js"
 import { readQuery, runStatement } from "../../support/sqlite.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const DATA = { seed: 3, eventsPerWeek: EVENTS, malformedPct: 0 }
 

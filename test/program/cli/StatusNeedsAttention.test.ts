@@ -1,5 +1,4 @@
 import { appendFileSync, readFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { parse } from "csv-parse/sync"
 import { Effect } from "effect"
 import { encodePendingLine } from "../../../src/domain/PendingUpdate.js"
@@ -20,6 +19,7 @@ import {
   WEEK_2,
 } from "../../support/operator.js"
 import { readQuery } from "../../support/sqlite.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const RULE_MESSAGE = "Customer_Id__c is on the emulator's block list"
 

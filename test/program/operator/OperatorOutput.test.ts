@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs"
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { parse } from "csv-parse/sync"
 import { Effect, Either, Stream } from "effect"
 import { FAILED_ROW_COLUMNS, writeFailedRowsCsv } from "../../../src/program/operator/FailedRowsOutput.js"
 import { ansi, plain, renderTable, wantsColour } from "../../../src/program/operator/TextTable.js"
 import type { FailedRow } from "../../../src/services/PipelineHistory.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
 const stripAnsi = (text: string) => text.replace(ESCAPE, "")

@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, FiberId, Layer, Option, Stream, TestClock } from "effect"
 import { WarehouseError } from "../../../src/domain/Errors.js"
 import { encodePendingLine, newPendingEntry } from "../../../src/domain/PendingUpdate.js"
@@ -8,6 +7,7 @@ import { CommandVerdict, ExitCode, exitCodeOf } from "../../../src/program/cli/E
 import { readStatus } from "../../../src/program/operator/StatusReport.js"
 import { type FailureCount, PipelineHistory, type RunRecord } from "../../../src/services/PipelineHistory.js"
 import { StateStore } from "../../../src/services/StateStore.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { week } from "../../support/warehouse.js"
 
 const DAY_MS = 86_400_000

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Ref, TestClock } from "effect"
 import type { RunFinish, RunStart } from "../../../src/domain/AuditRecords.js"
 import { LocalStorageError } from "../../../src/domain/Errors.js"
@@ -21,6 +20,7 @@ import { StateStore } from "../../../src/services/StateStore.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { flakyWarehouse, type Outage } from "../../support/FlakyWarehouse.js"
 import { captureLogs } from "../../support/logs.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { tempDir, WEEK, week } from "../../support/warehouse.js"
 
 const NEXT = week("2019-12-08", "2019-12-14")

@@ -1,5 +1,4 @@
 import { SqlClient } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Ref, TestClock } from "effect"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { weekFromCheckpoint } from "../../../src/program/pipeline/Checkpoint.js"
@@ -7,6 +6,7 @@ import type { AppConfig } from "../../../src/services/AppConfig.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { flakyWarehouse } from "../../support/FlakyWarehouse.js"
 import { captureLogs } from "../../support/logs.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { WEEK, week } from "../../support/warehouse.js"
 
 const configured = { WEEK_START: "2019-11-17", WEEK_END: "2019-11-23" }

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { STAGES } from "../../../src/domain/RunStatus.js"
 import { type AdlsEmulator, adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
@@ -13,6 +12,7 @@ import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.
 import { emulatorSettings } from "../../../src/program/cli/EmulatorSettings.js"
 import { runCli } from "../../support/cli.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const partition = "week_start=2019-12-01/week_end=2019-12-07"
 const WEEK = ["--week-start", "2019-12-01", "--week-end", "2019-12-07"]
@@ -68,7 +68,7 @@ describe("reverse-etl run, end to end (CLI processes, emulators on 127.0.0.1, SQ
         const full = deployment(root, "full", api.url, lake, sfFull)
         const staged = deployment(root, "staged", api.url, lake, sfStaged)
 
-        const first = yield* Effect.promise(() => runCli(["run", ...WEEK], { env: { ...full, ...worker(root, "a") } }))
+        const first = yield* runCli(["run", ...WEEK], { env: { ...full, ...worker(root, "a") } })
         assert.strictEqual(first.code, 0, first.stderr.slice(-2000))
         const [run] = yield* sqlite<{ status: string }>(full.SQLITE_PATH, "SELECT status FROM pipeline_run")
         assert.strictEqual(run?.status, "SUCCESS_WITH_REJECTS")
@@ -80,11 +80,9 @@ describe("reverse-etl run, end to end (CLI processes, emulators on 127.0.0.1, SQ
 
         const airflow = "manual__2019-12-01T00:00:00+00:00"
         for (const stage of STAGES) {
-          const result = yield* Effect.promise(() =>
-            runCli(["run", ...WEEK, "--stage", stage], {
-              env: { ...staged, ...worker(root, `b-${stage}`), AIRFLOW_CTX_DAG_RUN_ID: airflow },
-            }),
-          )
+          const result = yield* runCli(["run", ...WEEK, "--stage", stage], {
+            env: { ...staged, ...worker(root, `b-${stage}`), AIRFLOW_CTX_DAG_RUN_ID: airflow },
+          })
           assert.strictEqual(result.code, 0, `${stage}: ${result.stderr.slice(-2000)}`)
         }
         const fullRows = yield* Effect.promise(() => eventRows(`${root}/a/data/raw_events/${partition}/events.parquet`))
@@ -104,11 +102,9 @@ describe("reverse-etl run, end to end (CLI processes, emulators on 127.0.0.1, SQ
         assert.deepStrictEqual(readdirSync(`${root}/b-salesforce-sync/data/raw_events/${partition}`), ["_SUCCESS.json"])
 
         // A failing quality gate on the next week: exit 1, the checkpoint stays where it was.
-        const gated = yield* Effect.promise(() =>
-          runCli(["run", "--use-checkpoint"], {
-            env: { ...full, ...worker(root, "a"), REJECT_THRESHOLD_PCT: "0.5" },
-          }),
-        )
+        const gated = yield* runCli(["run", "--use-checkpoint"], {
+          env: { ...full, ...worker(root, "a"), REJECT_THRESHOLD_PCT: "0.5" },
+        })
         assert.strictEqual(gated.code, 1)
         assert.include(gated.stderr, '"error_type":"DataQualityError"')
         assert.strictEqual(yield* checkpoint, "2019-12-08")
@@ -119,11 +115,9 @@ describe("reverse-etl run, end to end (CLI processes, emulators on 127.0.0.1, SQ
         assert.deepStrictEqual(failed, [{ week_start: "2019-12-08", status: "FAILED" }])
 
         // A run id that tries to climb out of the data directory stays a file name inside it.
-        const hostile = yield* Effect.promise(() =>
-          runCli(["run", ...WEEK, "--stage", "extract", "--local-only"], {
-            env: { ...full, ...worker(root, "c"), AIRFLOW_CTX_DAG_RUN_ID: "../../x" },
-          }),
-        )
+        const hostile = yield* runCli(["run", ...WEEK, "--stage", "extract", "--local-only"], {
+          env: { ...full, ...worker(root, "c"), AIRFLOW_CTX_DAG_RUN_ID: "../../x" },
+        })
         assert.strictEqual(hostile.code, 0, hostile.stderr.slice(-1000))
         const names = readdirSync(`${root}/c/data/raw_events/${partition}`)
         assert.isTrue(

@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Exit, Layer, Option } from "effect"
 import { AuthenticationError } from "../../../src/domain/Errors.js"
 import { parseWeek } from "../../../src/domain/Week.js"
@@ -8,6 +7,7 @@ import { malformedRecords, REJECTED } from "../../../src/emulators/events-api/Ec
 import { runOfWeek } from "../../../src/program/pipeline/RunOptions.js"
 import { Progress } from "../../../src/services/Progress.js"
 import { makeHarness } from "../../support/PipelineHarness.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const WEEK = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
 const partition = "week_start=2019-12-01/week_end=2019-12-07"

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
 import { readEventRows } from "../../../src/codecs/parquet/EventsParquetReader.js"
 import { STAGES } from "../../../src/domain/RunStatus.js"
 import { parseWeek } from "../../../src/domain/Week.js"
 import { runOfWeek } from "../../../src/program/pipeline/RunOptions.js"
 import { makeHarness } from "../../support/PipelineHarness.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const WEEK = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
 const partition = "week_start=2019-12-01/week_end=2019-12-07"

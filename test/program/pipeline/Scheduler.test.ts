@@ -1,6 +1,6 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Clock, Cron, Effect, Either, Fiber, Ref, TestClock } from "effect"
 import { runOnSchedule } from "../../../src/program/pipeline/Scheduler.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const weekdays14 = Either.getOrThrow(Cron.parse("0 14 * * 1-5", "UTC"))
 const saturday = Date.UTC(2019, 11, 7, 9, 0, 0) // Saturday 2019-12-07 09:00 UTC

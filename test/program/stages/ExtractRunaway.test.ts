@@ -2,11 +2,11 @@ import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { EcomApiOptions } from "../../../src/emulators/events-api/EcomApiServer.js"
 import { jsonLines, runCli } from "../../support/cli.js"
 import { API_KEY, ecomApi } from "../../support/ecomApi.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const WEEK = ["--week-start", "2019-12-01", "--week-end", "2019-12-07"]
 const data = { seed: 5, eventsPerWeek: 5_000, malformedPct: 0 }
@@ -28,12 +28,10 @@ const extractAgainst = (options: Partial<EcomApiOptions>, settings: Record<strin
     const dir = yield* Effect.flatMap(FileSystem.FileSystem, (fs) =>
       fs.makeTempDirectoryScoped({ prefix: "retl-runaway-" }),
     ).pipe(Effect.provide(NodeFileSystem.layer), Effect.orDie)
-    const result = yield* Effect.promise(() =>
-      runCli(["run", "--stage", "extract", "--local-only", ...WEEK], {
-        cwd: dir,
-        env: { API_BASE_URL: api.url, API_KEY, API_RATE_LIMIT_DELAY: "0", API_PAGE_SIZE: "1000", ...settings },
-      }),
-    )
+    const result = yield* runCli(["run", "--stage", "extract", "--local-only", ...WEEK], {
+      cwd: dir,
+      env: { API_BASE_URL: api.url, API_KEY, API_RATE_LIMIT_DELAY: "0", API_PAGE_SIZE: "1000", ...settings },
+    })
     const failure = jsonLines(result.stderr).find((line) => line.error_type !== undefined)
     return { result, failure, requests: api.requests().length, files: filesUnder(join(dir, "data")) }
   })

@@ -1,7 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, LogLevel } from "effect"
 import { loggingLayer } from "../../../src/program/cli/Logging.js"
 import { qualityGate } from "../../../src/program/stages/QualityGate.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const gate = (rowsFetched: number, rowsRejected: number, thresholdPct: number) => {
   const logs: Array<Record<string, unknown>> = []

@@ -1,10 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, HashMap, Logger } from "effect"
 import type { CustomerWeeklyMetrics } from "../../../src/domain/CustomerMetrics.js"
 import type { SalesforceSyncError } from "../../../src/domain/Errors.js"
 import { type SalesforceEmulator, salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
 import { emulatorSettings, metricsRow, metricsRows, runSync, type SyncEnv, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const OBJECT = "Customer_Weekly_Metric__c"
 

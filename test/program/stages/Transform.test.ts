@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto"
 import { readFileSync, statSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { duckColumns, duckQuery, parquet } from "../../support/DuckDb.js"
 import { brokenLines, eventLines, utcText } from "../../support/RawEvents.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { ALL_CHECKS, runTransform, tempWeek, WEEK_START_MS, writeRaw } from "../../support/WeekFixture.js"
 
 const EVENT_TYPES: Array<[string, string]> = [

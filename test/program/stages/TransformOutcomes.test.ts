@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { duckColumns, duckQuery, parquet } from "../../support/DuckDb.js"
 import { brokenLines, eventLines } from "../../support/RawEvents.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import {
   ALL_CHECKS,
   runTransform,

@@ -1,10 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
 import fc from "fast-check"
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet"
 import { readEventRows } from "../../../src/codecs/parquet/EventsParquetReader.js"
 import { decodeLine } from "../../../src/program/transform/EventLine.js"
 import { anyLine, garbageLine } from "../../support/EventLineArbitraries.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { INGESTED_AT_MICROS, runTransform, tempWeek, WEEK, writeRaw } from "../../support/WeekFixture.js"
 
 /** A line as the stage reads it back: UTF-8 (a lone surrogate became U+FFFD), a `\r` before the newline dropped. */

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from "node:fs"
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Fiber, Stream } from "effect"
 import { readEventRows } from "../../../src/codecs/parquet/EventsParquetReader.js"
 import { decodeLine } from "../../../src/program/transform/EventLine.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
 import { brokenLines, eventLines } from "../../support/RawEvents.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { INGESTED_AT_MICROS, runTransform, tempWeek, WEEK, WEEK_START_MS, writeRaw } from "../../support/WeekFixture.js"
 
 /** 2,600 records over three row groups of 1,000 lines, a broken record every 97. */

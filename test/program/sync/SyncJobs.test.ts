@@ -1,10 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { SalesforceSyncError } from "../../../src/domain/Errors.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import * as CrmMemory from "../../../src/layers/crm/CrmMemory.js"
 import { metricsRows, runSync, type SyncEnv, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const settings = (extra: Record<string, string> = {}) =>
   AppConfigProvider.layerFromMap({

@@ -1,9 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Stream } from "effect"
 import { DEFAULT_FIELD_MAPPING, parseFieldMapping } from "../../../src/domain/SalesforceFields.js"
 import { contentHasher, type PlanOptions, PlanTally, planJobs } from "../../../src/program/sync/SyncPlan.js"
 import { SyncLedger } from "../../../src/services/SyncLedger.js"
 import { metricsRow, metricsRows } from "../../support/salesforce.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const mapping = Either.getOrThrow(parseFieldMapping(DEFAULT_FIELD_MAPPING, "External_Signal_Id__c"))
 const options = (overrides: Partial<PlanOptions> = {}): PlanOptions => ({
@@ -102,31 +102,33 @@ describe("planning the jobs of a sync", () => {
     }),
   )
 
-  it("hashes change with any mapped value, the object or the mapping, and only with those", () => {
-    const hash = contentHasher("A__c", mapping)
-    const row = metricsRow(1)
-    assert.strictEqual(hash(row), hash({ ...row }))
-    assert.notStrictEqual(hash(row), hash(metricsRow(1, { last_event_at: null })))
-    assert.notStrictEqual(hash(row), hash(metricsRow(1, { purchase_revenue: 1.26 })))
-    assert.notStrictEqual(hash(row), contentHasher("B__c", mapping)(row))
-    const narrower = Either.getOrThrow(
-      parseFieldMapping(
-        { external_signal_id: "External_Signal_Id__c", user_id: "Customer_Id__c" },
-        "External_Signal_Id__c",
-      ),
-    )
-    const renamed = Either.getOrThrow(
-      parseFieldMapping(
-        { external_signal_id: "External_Signal_Id__c", user_id: "Customer__c" },
-        "External_Signal_Id__c",
-      ),
-    )
-    assert.notStrictEqual(contentHasher("A__c", narrower)(row), contentHasher("A__c", renamed)(row))
-    assert.strictEqual(
-      contentHasher("A__c", narrower)(row),
-      contentHasher("A__c", narrower)(metricsRow(1, { event_count: 0 })),
-    )
-  })
+  it.effect("hashes change with any mapped value, the object or the mapping, and only with those", () =>
+    Effect.sync(() => {
+      const hash = contentHasher("A__c", mapping)
+      const row = metricsRow(1)
+      assert.strictEqual(hash(row), hash({ ...row }))
+      assert.notStrictEqual(hash(row), hash(metricsRow(1, { last_event_at: null })))
+      assert.notStrictEqual(hash(row), hash(metricsRow(1, { purchase_revenue: 1.26 })))
+      assert.notStrictEqual(hash(row), contentHasher("B__c", mapping)(row))
+      const narrower = Either.getOrThrow(
+        parseFieldMapping(
+          { external_signal_id: "External_Signal_Id__c", user_id: "Customer_Id__c" },
+          "External_Signal_Id__c",
+        ),
+      )
+      const renamed = Either.getOrThrow(
+        parseFieldMapping(
+          { external_signal_id: "External_Signal_Id__c", user_id: "Customer__c" },
+          "External_Signal_Id__c",
+        ),
+      )
+      assert.notStrictEqual(contentHasher("A__c", narrower)(row), contentHasher("A__c", renamed)(row))
+      assert.strictEqual(
+        contentHasher("A__c", narrower)(row),
+        contentHasher("A__c", narrower)(metricsRow(1, { event_count: 0 })),
+      )
+    }),
+  )
 
   it.effect("looks up sync state in batches, not per row", () =>
     Effect.gen(function* () {

@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
 import fc from "fast-check"
 import { eventTimeMicros, numberValue } from "../../../src/codecs/ByteScalars.js"
@@ -7,6 +6,7 @@ import { parseEventTime } from "../../../src/domain/EventTime.js"
 import { decodeLine } from "../../../src/program/transform/EventLine.js"
 import { decodeFast } from "../../../src/program/transform/FastEventLine.js"
 import { anyLine, datasetLine, objectLine } from "../../support/EventLineArbitraries.js"
+import { assert, describe, it } from "../../support/vitest.js"
 import { WEEK } from "../../support/WeekFixture.js"
 
 const encoder = new TextEncoder()

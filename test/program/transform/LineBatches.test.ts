@@ -3,9 +3,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
 import { BufferPool, lineRanges, readPieces } from "../../../src/program/transform/LineBatches.js"
+import { assert, describe, it } from "../../support/vitest.js"
 
 const withFile = (content: string | Uint8Array) => {
   const path = join(mkdtempSync(join(tmpdir(), "retl-lines-")), "raw.ndjson")

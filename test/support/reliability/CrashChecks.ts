@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
-import { assert } from "@effect/vitest"
 import { Either } from "effect"
 import { decodePendingLine } from "../../../src/domain/PendingUpdate.js"
 import type { SalesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
 import { readQuery } from "../sqlite.js"
+import { assert } from "../vitest.js"
 import {
   type Deployment,
   filesUnder,

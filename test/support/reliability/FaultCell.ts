@@ -1,7 +1,7 @@
-import { assert } from "@effect/vitest"
 import { Cause, Effect, Exit, Option, type Scope } from "effect"
 import { type CliResult, jsonLines } from "../cli.js"
 import { readQuery } from "../sqlite.js"
+import { assert } from "../vitest.js"
 import {
   assertCheckpointUnmoved,
   assertNoPartialFiles,

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import type { Json } from "@duckdb/node-api"
-import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import { isStagingPath } from "../../../src/layers/lake/LakePaths.js"
 import { duckQuery, parquet } from "../DuckDb.js"
 import { readQuery, runStatement } from "../sqlite.js"
+import { assert } from "../vitest.js"
 
 export const PARTITION = "week_start=2019-12-01/week_end=2019-12-07"
 export const SF_OBJECT = "Customer_Weekly_Metric__c"

@@ -128,7 +128,7 @@ const makeStack = (options: StackOptions): Effect.Effect<LiveStack, never, Scope
  * with the retry waits of the API client and the lake cut to milliseconds: the faults meet the
  * real clients, and a cell takes a second instead of a minute. Salesforce keeps its own waits.
  */
-const liveWiring = (settings: Record<string, string>, writeLog: (line: string) => void): Wiring => ({
+export const liveWiring = (settings: Record<string, string>, writeLog: (line: string) => void): Wiring => ({
   config: AppConfigProvider.layerFromMap(settings),
   eventsApi: EventsApiHttp.layerWith({ retry: { base: "20 millis", cap: "200 millis" } }).pipe(
     Layer.provide(NodeHttpClient.layerUndici),
@@ -168,13 +168,10 @@ const runOut = (
   args: ReadonlyArray<string>,
   overrides: Record<string, string> = {},
 ): Effect.Effect<RunResult> =>
-  Effect.map(
-    Effect.promise(() => runCli(args, { env: { ...stack.env, ...overrides }, cwd: stack.dir })),
-    (result) => {
-      stack.outputs.push(result.stdout, result.stderr)
-      return fromProcess(result)
-    },
-  )
+  Effect.map(runCli(args, { env: { ...stack.env, ...overrides }, cwd: stack.dir }), (result) => {
+    stack.outputs.push(result.stdout, result.stderr)
+    return fromProcess(result)
+  })
 
 /** The stack a cell runs on: emulators up, warehouse migrated, checkpoint at the week. */
 const standUpLive =

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
-import { assert } from "@effect/vitest"
+import { assert } from "../vitest.js"
 import { tally } from "./Tally.js"
 
 /**

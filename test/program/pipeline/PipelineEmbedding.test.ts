@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "../../support/vitest.js"
 
 /**
  * Another Effect application embeds the pipeline through the package's exports: the program and
@@ -30,7 +30,10 @@ console.log(JSON.stringify({ status: outcome.status, fetched: Option.getOrThrow(
 describe("embedding", () => {
   it("runs the pipeline from the package's exports with the embedder's own layers", () => {
     const dir = execFileSync("mktemp", ["-d"]).toString().trim()
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script, dir], { encoding: "utf8" })
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script, dir], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    })
     assert.deepStrictEqual(JSON.parse(out.trim().split("\n").at(-1) ?? ""), { status: "SUCCESS", fetched: 3 })
   })
 })
