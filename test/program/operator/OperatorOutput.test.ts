@@ -28,30 +28,36 @@ describe("text tables", () => {
     ],
   ]
 
-  it("aligns every column on its widest cell, numbers to the right, with no trailing spaces", () => {
-    const lines = renderTable(columns, rows, plain)
-    assert.deepStrictEqual(lines, [
-      "  ID                    STATUS        ROWS  ERROR",
-      "  run-1                 SUCCESS  1,234,567  —",
-      "  a-much-longer-run-id  FAILED           7  DataQualityError",
-    ])
-  })
+  it.effect("aligns every column on its widest cell, numbers to the right, with no trailing spaces", () =>
+    Effect.sync(() => {
+      const lines = renderTable(columns, rows, plain)
+      assert.deepStrictEqual(lines, [
+        "  ID                    STATUS        ROWS  ERROR",
+        "  run-1                 SUCCESS  1,234,567  —",
+        "  a-much-longer-run-id  FAILED           7  DataQualityError",
+      ])
+    }),
+  )
 
-  it("paints after padding: without the escape codes the coloured table is the plain one", () => {
-    const coloured = renderTable(columns, rows, ansi)
-    assert.include(coloured[2] ?? "", "\u001b[31mFAILED \u001b[0m")
-    assert.deepStrictEqual(coloured.map(stripAnsi), renderTable(columns, rows, plain))
-  })
+  it.effect("paints after padding: without the escape codes the coloured table is the plain one", () =>
+    Effect.sync(() => {
+      const coloured = renderTable(columns, rows, ansi)
+      assert.include(coloured[2] ?? "", "\u001b[31mFAILED \u001b[0m")
+      assert.deepStrictEqual(coloured.map(stripAnsi), renderTable(columns, rows, plain))
+    }),
+  )
 
-  it("wants colour only on a terminal, without NO_COLOR (any value but empty), and not on a dumb one", () => {
-    assert.isTrue(wantsColour(true, {}))
-    assert.isTrue(wantsColour(true, { NO_COLOR: "" }))
-    assert.isFalse(wantsColour(true, { NO_COLOR: "1" }))
-    assert.isFalse(wantsColour(true, { NO_COLOR: "0" }))
-    assert.isFalse(wantsColour(true, { TERM: "dumb" }))
-    assert.isFalse(wantsColour(false, {}))
-    assert.isFalse(wantsColour(undefined, {}))
-  })
+  it.effect("wants colour only on a terminal, without NO_COLOR (any value but empty), and not on a dumb one", () =>
+    Effect.sync(() => {
+      assert.isTrue(wantsColour(true, {}))
+      assert.isTrue(wantsColour(true, { NO_COLOR: "" }))
+      assert.isFalse(wantsColour(true, { NO_COLOR: "1" }))
+      assert.isFalse(wantsColour(true, { NO_COLOR: "0" }))
+      assert.isFalse(wantsColour(true, { TERM: "dumb" }))
+      assert.isFalse(wantsColour(false, {}))
+      assert.isFalse(wantsColour(undefined, {}))
+    }),
+  )
 })
 
 const failed = (

@@ -161,11 +161,13 @@ describe("status: what needs a person", () => {
 })
 
 describe("exit codes", () => {
-  it("0 success, 3 a needs-attention verdict, 130 interrupted, 1 any other failure or defect", () => {
-    assert.strictEqual(exitCodeOf(Exit.void), ExitCode.ok)
-    assert.strictEqual(exitCodeOf(Exit.fail(new CommandVerdict({ code: ExitCode.needsAttention, message: "x" }))), 3)
-    assert.strictEqual(exitCodeOf(Exit.interrupt(FiberId.none)), 130)
-    assert.strictEqual(exitCodeOf(Exit.fail(new WarehouseError({ message: "down" }))), 1)
-    assert.strictEqual(exitCodeOf(Exit.die(new Error("bug"))), 1)
-  })
+  it.effect("0 success, 3 a needs-attention verdict, 130 interrupted, 1 any other failure or defect", () =>
+    Effect.sync(() => {
+      assert.strictEqual(exitCodeOf(Exit.void), ExitCode.ok)
+      assert.strictEqual(exitCodeOf(Exit.fail(new CommandVerdict({ code: ExitCode.needsAttention, message: "x" }))), 3)
+      assert.strictEqual(exitCodeOf(Exit.interrupt(FiberId.none)), 130)
+      assert.strictEqual(exitCodeOf(Exit.fail(new WarehouseError({ message: "down" }))), 1)
+      assert.strictEqual(exitCodeOf(Exit.die(new Error("bug"))), 1)
+    }),
+  )
 })
