@@ -14,8 +14,11 @@ import {
 } from "../../src/emulators/events-api/EcomDataGenerator.js"
 import { type SalesforceEmulator, salesforceEmulator } from "../../src/emulators/salesforce/SalesforceEmulator.js"
 import { emulatorSettings } from "../../src/program/cli/EmulatorSettings.js"
+import { exitCodeOf } from "../../src/program/cli/ExitCodes.js"
 import type { runJson, stageJson, statusJson } from "../../src/program/operator/OperatorJson.js"
-import { runCli } from "./cli.js"
+import { type CliResult, runCli } from "./cli.js"
+import { cliWith } from "./PipelineHarness.js"
+import { liveWiring } from "./reliability/LiveStack.js"
 import { assert } from "./vitest.js"
 
 export const API_KEY = "operator-api-key"
@@ -47,6 +50,22 @@ export const deployment = (dir: string, data: EcomData, salesforce: (sf: Salesfo
   })
 
 export const cli = (args: ReadonlyArray<string>, env: Record<string, string>) => runCli(args, { env })
+
+/**
+ * `reverse-etl ...args` in this process on the live layers, settings from `env` only: the same
+ * commands and layers as the binary at a fraction of a process's start-up; the binary itself is
+ * run where its exit code and stderr are the point.
+ */
+export const inProcess = (args: ReadonlyArray<string>, env: Record<string, string>): Effect.Effect<CliResult> => {
+  const lines: Array<string> = []
+  return Effect.map(
+    cliWith(
+      liveWiring(env, (line) => void lines.push(line)),
+      [...args, "--log-format", "json"],
+    ),
+    ({ exit, stdout }) => ({ code: exitCodeOf(exit), stdout, stderr: lines.join("\n") }),
+  )
+}
 
 export const runWeek = (week: { start: string; end: string }, env: Record<string, string>) =>
   Effect.gen(function* () {

@@ -4,29 +4,10 @@ import { Migrator } from "@effect/sql"
 import { Effect } from "effect"
 import core from "../../../src/layers/warehouse/migrations/0001_core.js"
 import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.js"
-import { exitCodeOf } from "../../../src/program/cli/ExitCodes.js"
-import { type CliResult, jsonLines, runCli } from "../../support/cli.js"
-import { tempRoot } from "../../support/operator.js"
-import { cliWith } from "../../support/PipelineHarness.js"
-import { liveWiring } from "../../support/reliability/LiveStack.js"
+import { jsonLines, runCli } from "../../support/cli.js"
+import { inProcess, tempRoot } from "../../support/operator.js"
 import { readQuery, runStatement } from "../../support/sqlite.js"
 import { assert, describe, it } from "../../support/vitest.js"
-
-/**
- * `reverse-etl ...args` in this process on the live layers, settings from `env` only: the same
- * commands and layers as the binary at a fraction of a process's start-up; the binary itself is
- * run where its exit code and stderr are the point.
- */
-const inProcess = (args: ReadonlyArray<string>, env: Record<string, string>): Effect.Effect<CliResult> => {
-  const lines: Array<string> = []
-  return Effect.map(
-    cliWith(
-      liveWiring(env, (line) => void lines.push(line)),
-      [...args, "--log-format", "json"],
-    ),
-    ({ exit, stdout }) => ({ code: exitCodeOf(exit), stdout, stderr: lines.join("\n") }),
-  )
-}
 
 const failureOf = (stderr: string) => jsonLines(stderr).find((line) => line.level === "ERROR")
 

@@ -8,6 +8,7 @@ import {
   deployment,
   EVENTS,
   firstCustomer,
+  inProcess,
   OBJECT,
   parseJson,
   type RunShowJson,
@@ -112,7 +113,7 @@ const statusNamesEach = ({ env, queue, failedRun }: Stand) =>
 
 const statusJsonNamesEach = ({ env, sf, data, failedRun, week1Run }: Stand) =>
   Effect.gen(function* () {
-    const json = yield* cli(["status", "--json"], env)
+    const json = yield* inProcess(["status", "--json"], env)
     assert.strictEqual(json.code, 3)
     const status = parseJson(json.stdout)
     assert.strictEqual(status.status, "needs_attention")
@@ -156,11 +157,11 @@ const statusJsonNamesEach = ({ env, sf, data, failedRun, week1Run }: Stand) =>
 
 const runShowNamesTheStage = ({ env, data, failedRun, failedMessage }: Stand) =>
   Effect.gen(function* () {
-    const show = yield* cli(["runs", "show", failedRun], env)
+    const show = yield* inProcess(["runs", "show", failedRun], env)
     assert.strictEqual(show.code, 0, show.stderr)
     assert.match(show.stdout, /quality-gate\s+FAILED/)
     assert.include(show.stdout, `quality-gate failed: DataQualityError: ${failedMessage}`)
-    const shown = parseJson<RunShowJson>((yield* cli(["runs", "show", failedRun, "--json"], env)).stdout)
+    const shown = parseJson<RunShowJson>((yield* inProcess(["runs", "show", failedRun, "--json"], env)).stdout)
     const valid = EVENTS - rejectedIn(data, WEEK_2)
     assert.deepStrictEqual(
       shown.stages.map((s) => [s.stage, s.status, s.rows_out]),
@@ -176,7 +177,7 @@ const runShowNamesTheStage = ({ env, data, failedRun, failedMessage }: Stand) =>
 const failuresCsvHoldsTheRow = ({ env, root, failedId, week1Run }: Stand) =>
   Effect.gen(function* () {
     const csv = `${root}/out/failures.csv`
-    const written = yield* cli(["salesforce", "failures", "--out", csv], env)
+    const written = yield* inProcess(["salesforce", "failures", "--out", csv], env)
     assert.strictEqual(written.code, 0, written.stderr)
     assert.strictEqual(written.stdout.trim(), `wrote 1 row not in sync to ${csv}`)
     const rows = parse(readFileSync(csv, "utf8"), { columns: true }) as Array<Record<string, string>>
@@ -190,7 +191,7 @@ const failuresCsvHoldsTheRow = ({ env, root, failedId, week1Run }: Stand) =>
       run_id: week1Run,
     })
     assert.include(rows[0]?.error_message, RULE_MESSAGE)
-    const otherWeek = yield* cli(["salesforce", "failures", "--week", "2019-12-10"], env)
+    const otherWeek = yield* inProcess(["salesforce", "failures", "--week", "2019-12-10"], env)
     assert.strictEqual(otherWeek.stdout.trim(), "no rows out of sync with Salesforce")
   })
 
@@ -201,13 +202,13 @@ const resyncClearsTheRow = ({ env, sf, failedId }: Stand) =>
     const again = yield* cli(["run", "--week-start", WEEK_1.start, "--week-end", WEEK_1.end, "--force"], env)
     assert.strictEqual(again.code, 0, again.stderr.slice(-2000))
     assert.isDefined(sf.store.find(OBJECT, failedId))
-    const after = parseJson((yield* cli(["status", "--json"], env)).stdout)
+    const after = parseJson((yield* inProcess(["status", "--json"], env)).stdout)
     assert.strictEqual(after.salesforce.rows_not_in_sync, 0)
     assert.deepStrictEqual(
       after.problems.map((p) => p.kind),
       ["poison_line", "poison_line"],
     )
-    const none = yield* cli(["salesforce", "failures"], env)
+    const none = yield* inProcess(["salesforce", "failures"], env)
     assert.strictEqual(none.stdout.trim(), "no rows out of sync with Salesforce")
   })
 
