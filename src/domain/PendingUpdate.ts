@@ -43,3 +43,11 @@ export const encodePendingLine = (entry: PendingEntry): string => encodeLine(ent
 /** The entry of a line, or why the line cannot be one (torn, hand-edited, from a future version). */
 export const decodePendingLine = (line: string): Either.Either<PendingEntry, string> =>
   Either.mapLeft(decodeLine(line), (error) => ParseResult.TreeFormatter.formatErrorSync(error))
+
+/** The same, with why in one line a person reads: `attempts: Expected a non-negative number, actual -1`. */
+export const decodePendingLineBriefly = (line: string): Either.Either<PendingEntry, string> =>
+  Either.mapLeft(decodeLine(line), (error) =>
+    ParseResult.ArrayFormatter.formatErrorSync(error)
+      .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`))
+      .join("; "),
+  )

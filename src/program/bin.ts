@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as AppConfigProvider from "../layers/config/AppConfigProvider.js"
 import * as CrmJsforce from "../layers/crm/CrmJsforce.js"
 import * as EventsApiHttp from "../layers/events-api/EventsApiHttp.js"
@@ -9,8 +9,10 @@ import * as LakeFromSettings from "../layers/lake/LakeFromSettings.js"
 import * as StateStoreFs from "../layers/state/StateStoreFs.js"
 import * as Tracing from "../layers/telemetry/Tracing.js"
 import * as ProgressTerminal from "../layers/terminal/ProgressTerminal.js"
+import * as PipelineHistoryFromSettings from "../layers/warehouse/PipelineHistoryFromSettings.js"
 import * as WarehouseFromSettings from "../layers/warehouse/WarehouseFromSettings.js"
 import { makeCli } from "./cli/Cli.js"
+import { exitCodeOf } from "./cli/ExitCodes.js"
 import { VERSION } from "./cli/Version.js"
 import type { Wiring } from "./cli/Wiring.js"
 
@@ -23,6 +25,7 @@ const live: Wiring = {
   tracing: (telemetry) => Tracing.layer(telemetry, VERSION),
   lake: LakeFromSettings.layer,
   warehouse: WarehouseFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  history: PipelineHistoryFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   stateStore: StateStoreFs.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   eventsApi: EventsApiHttp.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),
   crm: CrmJsforce.layer,
@@ -34,6 +37,6 @@ makeCli(live)(process.argv).pipe(
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1),
+    teardown: (exit, onExit) => onExit(exitCodeOf(exit)),
   }),
 )

@@ -12,6 +12,7 @@ import * as CrmMemory from "../../src/layers/crm/CrmMemory.js"
 import { type TestPage, testPage } from "../../src/layers/events-api/EventsApiTest.js"
 import * as LakeMemory from "../../src/layers/lake/LakeMemory.js"
 import * as StateStoreFs from "../../src/layers/state/StateStoreFs.js"
+import * as PipelineHistorySql from "../../src/layers/warehouse/PipelineHistorySql.js"
 import * as SqlClientSqlite from "../../src/layers/warehouse/SqlClientSqlite.js"
 import * as SyncLedgerSql from "../../src/layers/warehouse/SyncLedgerSql.js"
 import * as WarehouseSql from "../../src/layers/warehouse/WarehouseSql.js"
@@ -153,6 +154,9 @@ export const makeHarness = (options: HarnessOptions = {}) =>
       eventsApi,
       lake: Layer.succeed(Lake, lake),
       warehouse: Layer.succeedContext(shared),
+      history: PipelineHistorySql.layer({ where: "the harness's SQLite file" }).pipe(
+        Layer.provide(Layer.succeedContext(shared)),
+      ),
       stateStore: StateStoreFs.layer.pipe(Layer.provide(disk)),
       crm: Layer.succeed(Crm, Context.get(shared, Crm)),
       writeLog: (line) => void logs.push(JSON.parse(line)),

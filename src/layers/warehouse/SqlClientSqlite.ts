@@ -57,3 +57,40 @@ export const layer = (
       return Context.make(SqliteClient.SqliteClient, client).pipe(Context.add(SqlClient.SqlClient, client))
     }),
   ).pipe(Layer.provide(Reactivity.layer))
+
+/**
+ * The embedded warehouse opened to be read, never changed: for the operator's commands. The file
+ * must exist (nothing is created, not even its directory); the journal mode is left as the file
+ * has it; `query_only` makes SQLite refuse every write. It is not opened read-only at the file
+ * level so that, the last to close, it removes the `-wal` and `-shm` files it needed and leaves
+ * the directory as it found it.
+ */
+export const layerReadOnly = (path: string): Layer.Layer<SqlClient.SqlClient, WarehouseError, FileSystem.FileSystem> =>
+  Layer.scopedContext(
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      if (isFile(path)) {
+        const found = yield* fs.exists(path).pipe(Effect.orElseSucceed(() => false))
+        if (!found) {
+          return yield* new WarehouseError({
+            message: `there is no SQLite warehouse at SQLITE_PATH=${path}: this command reads one and never creates it; point SQLITE_PATH at the pipeline's warehouse (or WAREHOUSE=mssql at Azure SQL)`,
+            details: { operation: "open", setting: "SQLITE_PATH", path, reason: "missing" },
+          })
+        }
+      }
+      const client = yield* SqliteClient.make({ filename: path, disableWAL: true }).pipe(
+        Effect.catchAllDefect((cause) =>
+          Effect.fail(
+            new WarehouseError({
+              message: `could not open the SQLite warehouse at SQLITE_PATH=${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+              details: { operation: "open", setting: "SQLITE_PATH", path },
+            }),
+          ),
+        ),
+      )
+      for (const pragma of ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"]) {
+        yield* client.unsafe(pragma).pipe(Effect.mapError(warehouseError("open", { path })))
+      }
+      return Context.make(SqlClient.SqlClient, client)
+    }),
+  ).pipe(Layer.provide(Reactivity.layer))

@@ -4,10 +4,13 @@ import { checkApiCommandOf } from "./CheckApiCommand.js"
 import { dbCommandOf } from "./DbCommand.js"
 import { demoCommandOf } from "./DemoCommand.js"
 import { runCommandOf } from "./RunCommand.js"
+import { runsCommandOf } from "./RunsCommand.js"
+import { salesforceCommandOf } from "./SalesforceCommand.js"
 import { scheduleCommandOf } from "./ScheduleCommand.js"
 import { serveAdlsCommandOf } from "./ServeAdlsCommand.js"
 import { serveApiCommandOf } from "./ServeApiCommand.js"
 import { serveSalesforceCommandOf } from "./ServeSalesforceCommand.js"
+import { statusCommandOf } from "./StatusCommand.js"
 import { VERSION } from "./Version.js"
 import type { Wiring } from "./Wiring.js"
 
@@ -20,6 +23,9 @@ export const makeCli = (wiring: Wiring) => {
       scheduleCommandOf(wiring),
       backfillCommandOf(wiring),
       demoCommandOf(wiring),
+      statusCommandOf(wiring),
+      runsCommandOf(wiring),
+      salesforceCommandOf(wiring),
       checkApiCommandOf(wiring),
       dbCommandOf(wiring),
       serveApiCommandOf(wiring),

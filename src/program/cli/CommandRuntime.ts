@@ -1,17 +1,22 @@
-import { Cause, Effect, Layer, LogLevel } from "effect"
+import { Cause, Effect, Layer, LogLevel, Option } from "effect"
 import type { ConfigurationError } from "../../domain/Errors.js"
 import { AppConfig, secretValues } from "../../services/AppConfig.js"
+import { CommandVerdict } from "./ExitCodes.js"
 import { type LogFormat, loggingLayer } from "./Logging.js"
 import type { Wiring } from "./Wiring.js"
 
 const logFailure =
   (command: string) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.tapErrorCause(self, (cause) =>
-      Cause.isInterruptedOnly(cause)
-        ? Effect.logWarning(`${command} interrupted`)
-        : Effect.logError(`${command} failed`, cause),
-    )
+    Effect.tapErrorCause(self, (cause) => {
+      if (Cause.isInterruptedOnly(cause)) return Effect.logWarning(`${command} interrupted`)
+      const verdict = Cause.failureOption(cause).pipe(Option.filter((e) => e instanceof CommandVerdict))
+      return Option.isSome(verdict)
+        ? Effect.logWarning(`${command}: ${verdict.value.message}`).pipe(
+            Effect.annotateLogs({ exit_code: verdict.value.code }),
+          )
+        : Effect.logError(`${command} failed`, cause)
+    })
 
 /** What running a command needs of the wiring: settings, where logs go, where spans go. */
 export type CommandWiring = Pick<Wiring, "config" | "writeLog" | "tracing">
@@ -21,7 +26,8 @@ export type CommandWiring = Pick<Wiring, "config" | "writeLog" | "tracing">
  * logger at LOG_LEVEL that scrubs every configured secret, a correlation id on every line, the
  * command's services built inside that logger (so their failures are logged too), its spans
  * exported when tracing is on (and flushed before this returns), and one error line if anything
- * fails. The error still fails the effect, so the process exits 1.
+ * fails. The error still fails the effect, so the process exits 1 (or the code of a
+ * `CommandVerdict`, logged as a warning).
  */
 export const runCommand = <A, E, R, ROut, E2, RIn>(
   wiring: CommandWiring,

@@ -13,6 +13,10 @@ import { emulatorSettings } from "./EmulatorSettings.js"
 import type { Wiring } from "./Wiring.js"
 
 const DEMO_API_KEY = "demo-api-key"
+
+/** The command that shows the demo's warehouse and state with `status`. */
+export const statusHint = (dir: string) =>
+  `SQLITE_PATH=${dir}/warehouse.sqlite STATE_DIR=${dir}/state node dist/program/bin.js status`
 const DEMO_WEEK = { start: "2019-12-01", end: "2019-12-07" }
 
 const options = {
@@ -81,9 +85,10 @@ export const demoCommandOf = (wiring: Wiring) =>
               renderSummary(outcome),
               `  total: ${seconds.toFixed(1)} s${Option.isSome(outcome.validation) ? `, ${Math.round(outcome.validation.value.rowsFetched / seconds).toLocaleString("en-US")} events/s` : ""}`,
               `  demo files under ${dir}/ (warehouse.sqlite, adls/, data/, state/)`,
-              outcome.status === "SKIPPED"
-                ? "  run `npm run demo -- --force` to redo the week: unchanged customers are not sent again"
-                : "",
+              ...(outcome.status === "SKIPPED"
+                ? ["  run `npm run demo -- --force` to redo the week: unchanged customers are not sent again"]
+                : []),
+              `  see it as the person on call would: ${statusHint(dir)}`,
             ].join("\n"),
           )
         }),

@@ -5,6 +5,7 @@ import type { AppConfig, TelemetrySettings } from "../../services/AppConfig.js"
 import type { Crm } from "../../services/Crm.js"
 import type { EventsApi } from "../../services/EventsApi.js"
 import type { Lake } from "../../services/Lake.js"
+import type { PipelineHistory } from "../../services/PipelineHistory.js"
 import type { Progress } from "../../services/Progress.js"
 import type { StateStore } from "../../services/StateStore.js"
 import type { SyncLedger } from "../../services/SyncLedger.js"
@@ -26,6 +27,11 @@ export interface Wiring {
    * the Salesforce sync's ledger in the same database.
    */
   readonly warehouse: Layer.Layer<Warehouse | SyncLedger, WarehouseError | ConfigurationError, AppConfig>
+  /**
+   * The same warehouse read only, for `status`, `runs` and `salesforce failures`: it never creates
+   * the SQLite file nor migrates; a warehouse without the pipeline's tables fails, naming them.
+   */
+  readonly history: Layer.Layer<PipelineHistory, WarehouseError | ConfigurationError, AppConfig>
   /** The checkpoint mirror and the pending-update queue under STATE_DIR. */
   readonly stateStore: Layer.Layer<StateStore, never, AppConfig>
   /** Salesforce; logs in on first use, so a run without credentials never reaches it. */

@@ -20,6 +20,12 @@ export const STALE_AFTER_DAYS = 14
 
 const DAY_MS = 86_400_000
 
+/** Days, with their fraction, since the checkpoint last moved. */
+export const checkpointAgeDays = (updatedAt: Date, nowMs: number): number => (nowMs - updatedAt.getTime()) / DAY_MS
+
+/** The rule the run's warning and `status` share: not moved for more than STALE_AFTER_DAYS. */
+export const isStale = (ageDays: number): boolean => ageDays > STALE_AFTER_DAYS
+
 /**
  * The week `--use-checkpoint` runs: the warehouse checkpoint's next week; WEEK_START/WEEK_END when
  * there is no checkpoint yet. A checkpoint that cannot be read stops the run (CheckpointError):
@@ -40,8 +46,8 @@ export const weekFromCheckpoint = Effect.fn("Checkpoint.week")(function* () {
     return settings.week.value
   }
   const { next, updatedAt } = checkpoint.value
-  const ageDays = ((yield* Clock.currentTimeMillis) - updatedAt.getTime()) / DAY_MS
-  if (ageDays > STALE_AFTER_DAYS) {
+  const ageDays = checkpointAgeDays(updatedAt, yield* Clock.currentTimeMillis)
+  if (isStale(ageDays)) {
     yield* Effect.logWarning(
       `the checkpoint was last updated ${Math.floor(ageDays)} days ago: runs may have been missed`,
     ).pipe(Effect.annotateLogs({ updated_at: updatedAt.toISOString(), next_week_start: next.start }))

@@ -1,8 +1,10 @@
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
 import {
   decodePendingLine,
+  decodePendingLineBriefly,
   encodePendingLine,
   newPendingEntry,
+  type PendingEntry,
   type PendingUpdate,
 } from "../../domain/PendingUpdate.js"
 import { StateStore } from "../../services/StateStore.js"
@@ -45,6 +47,27 @@ export const queueUpdate = (update: PendingUpdate, lastError: string) =>
 
 /** A line that failed this many replays is reported as poison at every run until someone looks. */
 export const POISON_AFTER_ATTEMPTS = 5
+
+/** A line of the queue as it stands between runs: waiting for the next replay, or poison. */
+export type PendingLineState =
+  | { readonly _tag: "Waiting"; readonly entry: PendingEntry }
+  | { readonly _tag: "Poison"; readonly reason: string; readonly entry: Option.Option<PendingEntry> }
+
+/** What the replay would make of `line`, without replaying it: the rule `status` reports by. */
+export const pendingLineState = (line: string): PendingLineState => {
+  const decoded = decodePendingLineBriefly(line)
+  if (decoded._tag === "Left") {
+    return { _tag: "Poison", reason: `cannot be read: ${decoded.left}`, entry: Option.none() }
+  }
+  const entry = decoded.right
+  return entry.attempts >= POISON_AFTER_ATTEMPTS
+    ? {
+        _tag: "Poison",
+        reason: `${describeUpdate(entry.update)} failed ${entry.attempts} replays${entry.lastError === null ? "" : `: ${entry.lastError}`}`,
+        entry: Option.some(entry),
+      }
+    : { _tag: "Waiting", entry }
+}
 
 export interface ReplaySummary {
   /** Lines written to the warehouse and removed from the queue. */

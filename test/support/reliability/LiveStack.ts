@@ -12,6 +12,7 @@ import * as CrmJsforce from "../../../src/layers/crm/CrmJsforce.js"
 import * as EventsApiHttp from "../../../src/layers/events-api/EventsApiHttp.js"
 import * as LakeAdls from "../../../src/layers/lake/LakeAdls.js"
 import * as StateStoreFs from "../../../src/layers/state/StateStoreFs.js"
+import * as PipelineHistoryFromSettings from "../../../src/layers/warehouse/PipelineHistoryFromSettings.js"
 import * as WarehouseFromSettings from "../../../src/layers/warehouse/WarehouseFromSettings.js"
 import type { Wiring } from "../../../src/program/cli/Wiring.js"
 import { quickRetry } from "../adlsLake.js"
@@ -127,13 +128,14 @@ const makeStack = (options: StackOptions): Effect.Effect<LiveStack, never, Scope
  * with the retry waits of the API client and the lake cut to milliseconds: the faults meet the
  * real clients, and a cell takes a second instead of a minute. Salesforce keeps its own waits.
  */
-const liveWiring = (settings: Record<string, string>, writeLog: (line: string) => void): Wiring => ({
+export const liveWiring = (settings: Record<string, string>, writeLog: (line: string) => void): Wiring => ({
   config: AppConfigProvider.layerFromMap(settings),
   eventsApi: EventsApiHttp.layerWith({ retry: { base: "20 millis", cap: "200 millis" } }).pipe(
     Layer.provide(NodeHttpClient.layerUndici),
   ),
   lake: LakeAdls.layerWith({ retryOptions: { maxTries: 1 }, retry: quickRetry(3) }),
   warehouse: WarehouseFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  history: PipelineHistoryFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   stateStore: StateStoreFs.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   crm: CrmJsforce.layer,
   writeLog,
