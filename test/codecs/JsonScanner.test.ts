@@ -2,7 +2,7 @@ import fc from "fast-check"
 import { FlatJsonObject } from "../../src/codecs/FlatJsonObject.js"
 import { JsonScanner, MAX_NESTING } from "../../src/codecs/JsonScanner.js"
 import { JsonSyntaxError, JsonWalk } from "../../src/codecs/JsonWalk.js"
-import { NULL, NUMBER, STRING } from "../../src/domain/EventFields.js"
+import { ABSENT, NULL, NUMBER, STRING } from "../../src/domain/EventFields.js"
 import { assert, describe, it } from "../support/vitest.js"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
@@ -84,7 +84,7 @@ describe("the JSON byte scanner", () => {
     assert.isFalse(deeper(`"\\"${"{".repeat(MAX_NESTING + 1)}`), "an escaped quote does not end the string")
   })
 
-  it("reads a flat object of known keys into slots, and declines any other shape", () => {
+  it("reads an object of known keys into slots, steps over other members, and declines any other shape", () => {
     const object = new FlatJsonObject(["a", "b", "c"])
     const text = ' { "b" : -1.5e3 ,"a":"  x y ", "c":null } '
     const b = bytes(text)
@@ -97,14 +97,36 @@ describe("the JSON byte scanner", () => {
         [NULL, text.slice(object.starts[2], object.ends[2])],
       ],
     )
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `"d${i}":0`).join(",")
+    const nested = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`
+    for (const skipped of [
+      '{"d":1,"a":"x"}',
+      '{"d":{"e":[1,{"e":"\\u00e9"}],"f":"é"},"a":"x","g":true}',
+      '{"d":{"e":1},"e":2,"a":"x"}',
+      `{${names(64)},"a":"x"}`,
+      `{"a":"x","d":${nested(255)}}`,
+    ]) {
+      const o = bytes(skipped)
+      assert.isTrue(object.read(o, 0, o.length), skipped)
+      assert.deepStrictEqual([object.kinds[0], object.kinds[1], object.kinds[2]], [STRING, ABSENT, ABSENT], skipped)
+    }
     for (const other of [
       '{"a":"\\u0041"}',
       '{"a":"é"}',
-      '{"d":1}',
       '{"a":1,"a":2}',
       '{"a":[1]}',
       '{"a":true}',
       '{"a":01}',
+      // A name twice in one object (a parser keeps one value, or refuses), escaped, or not ASCII.
+      '{"d":1,"d":1}',
+      '{"d":{"e":1,"e":1}}',
+      '{"\\u0064":1}',
+      '{"é":1}',
+      // Broken JSON, too many names to keep, too deep.
+      '{"d":[1,]}',
+      '{"d":tru}',
+      `{${names(65)}}`,
+      `{"d":${nested(256)}}`,
     ]) {
       const o = bytes(other)
       assert.isFalse(object.read(o, 0, o.length), other)

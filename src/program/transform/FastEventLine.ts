@@ -1,4 +1,4 @@
-import { eventTimeMicros, numberValue } from "../../codecs/ByteScalars.js"
+import { amountTextValue, eventTimeMicros, numberValue } from "../../codecs/ByteScalars.js"
 import { FlatJsonObject } from "../../codecs/FlatJsonObject.js"
 import { SPACE } from "../../codecs/JsonScanner.js"
 import type { ByteColumn } from "../../codecs/parquet/ByteColumn.js"
@@ -23,12 +23,15 @@ import {
 
 /**
  * The fast path of validation: decodes one line of `raw.ndjson`, read as bytes, straight into the
- * row group's columns — no JSON tree, no Schema run — for the common case only: a flat object of
- * the known fields, ASCII text without escapes, every field valid by its rule (`EventFields`),
- * the event inside the week. Anything else answers `false` having written nothing, and the line
- * takes the exact path (lossless JSON + the `EventRecord` Schema), which also words the errors.
- * What this path accepts it decodes exactly as that path would: a property test holds the two
- * together.
+ * row group's columns — no JSON tree, no Schema run — for the common case: an object of the known
+ * fields, their text ASCII without escapes, every field valid by its rule (`EventFields`), the
+ * event inside the week. The producers' variants are the common case too: any time form
+ * `parseEventTime` reads (` UTC`, `Z` and `+HH:MM` digit by digit), ids and prices sent as
+ * strings, members the pipeline ignores (stepped over, see `FlatJsonObject`). Anything else
+ * answers `false` having written nothing, and the line takes the exact path (lossless JSON + the
+ * `EventRecord` Schema), which also words the errors: a name or a known field's text not in
+ * ASCII or escaped, a name twice in one object, a known field given twice. What this path
+ * accepts it decodes exactly as that path would: a property test holds the two together.
  */
 
 const NAMES = Object.keys(EVENT_FIELDS) as ReadonlyArray<EventFieldName>
@@ -106,9 +109,10 @@ export const decodeFast = (
         if (!inWeekWindow(eventTime, fromMicros, toMicros)) return false
         break
       case READ_AMOUNT:
-        // A price sent as a string is read by the exact path alone.
-        if (kind !== NUMBER) return false
-        price = numberValue(b, starts[k] as number, ends[k] as number)
+        price =
+          kind === NUMBER
+            ? numberValue(b, starts[k] as number, ends[k] as number)
+            : amountTextValue(b, starts[k] as number, ends[k] as number)
         if (amountVerdict(price) !== KEEP_TEXT) return false
         break
       default:
