@@ -185,14 +185,15 @@ export class ByteColumn {
 
   /**
    * Dictionary encoding when the distinct values plus their bit-packed indexes take at most half
-   * the plain bytes (hyparquet-writer's own rule), plain otherwise.
+   * the plain bytes (hyparquet-writer's own rule), plain otherwise (a column of nulls too: there
+   * is nothing to put in a dictionary).
    */
   private dictionaryEncoded(): boolean {
     const rows = this.length - this.nulls
     const plain = this.nonNullBytes + 4 * rows
     const dictionary =
       this.size + 4 * this.distinct + Math.ceil((rows * Math.ceil(Math.log2(Math.max(this.distinct, 2)))) / 8)
-    return 2 * dictionary <= plain
+    return rows > 0 && 2 * dictionary <= plain
   }
 
   /** Writes the values numbered `values[from..to)` (or every distinct value) as PLAIN byte arrays: length, bytes. */
