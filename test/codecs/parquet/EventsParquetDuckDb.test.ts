@@ -16,7 +16,7 @@ const STAMP = {
   ingestedAtMicros: Date.UTC(2019, 10, 28, 19) * 1000 + 123,
 }
 
-const GROUPS = [records(1, 3000), records(2, 1), records(3, 2600, true), records(4, 1800)]
+const GROUPS = [records(1, 3000), records(2, 1), records(3, 3000, true), records(4, 1800)]
 
 const TEXT_COLUMNS = ["event_type", "product_id", "category_id", "category_code", "brand", "user_id", "user_session"]
 
