@@ -1,4 +1,5 @@
-import type { Encoding } from "hyparquet"
+import type { ByteWriter } from "hyparquet-writer"
+import { type ChunkSource, chunkStatistics, indexScratch, writeIndexes } from "./ChunkWriter.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -36,6 +37,9 @@ export class ByteColumn {
   length = 0
   private nonNullBytes = 0
   private nulls = 0
+  /** The smallest and the largest distinct value in byte order, -1 before the first. */
+  private minValue = -1
+  private maxValue = -1
 
   constructor(capacity: number) {
     this.rows = new Int32Array(Math.max(capacity, 16))
@@ -104,7 +108,20 @@ export class ByteColumn {
     this.ends[value] = at
     this.hashes[value] = hash
     this.size = at
+    if (this.minValue < 0 || this.compare(value, this.minValue) < 0) this.minValue = value
+    if (this.maxValue < 0 || this.compare(value, this.maxValue) > 0) this.maxValue = value
     return value
+  }
+
+  /** Distinct values `a` and `b` in unsigned byte order, as Parquet orders text statistics. */
+  private compare(a: number, b: number): number {
+    const { bytes } = this
+    let i = this.starts[a] as number
+    let j = this.starts[b] as number
+    const aEnd = this.ends[a] as number
+    const bEnd = this.ends[b] as number
+    for (; i < aEnd && j < bEnd; i++, j++) if (bytes[i] !== bytes[j]) return (bytes[i] as number) - (bytes[j] as number)
+    return aEnd - i - (bEnd - j)
   }
 
   /** Doubles the table of distinct values (open addressing, linear probing). */
@@ -145,9 +162,16 @@ export class ByteColumn {
     this.pushBytes(this.scratch, 0, written)
   }
 
-  /** Done pushing: the table of distinct values is no longer needed. */
-  seal(): void {
-    this.table = new Int32Array(0)
+  /** Empties the column for the next row group, keeping its buffers (grown to the biggest once). */
+  reset(): void {
+    this.table.fill(-1)
+    this.size = 0
+    this.distinct = 0
+    this.length = 0
+    this.nonNullBytes = 0
+    this.nulls = 0
+    this.minValue = -1
+    this.maxValue = -1
   }
 
   nullCount(): number {
@@ -159,27 +183,72 @@ export class ByteColumn {
     return value < 0 ? null : decoder.decode(this.bytes.subarray(this.starts[value], this.ends[value]))
   }
 
-  /** The column's values as hyparquet-writer takes them: one view per distinct value, `null` where absent. */
-  values(): Array<Uint8Array | null> {
-    const views = new Array<Uint8Array>(this.distinct)
-    for (let v = 0; v < this.distinct; v++) views[v] = this.bytes.subarray(this.starts[v], this.ends[v])
-    const values = new Array<Uint8Array | null>(this.length)
-    for (let i = 0; i < this.length; i++) {
-      const value = this.rows[i] as number
-      values[i] = value < 0 ? null : (views[value] as Uint8Array)
-    }
-    return values
-  }
-
   /**
    * Dictionary encoding when the distinct values plus their bit-packed indexes take at most half
-   * the plain bytes (hyparquet-writer's own rule), plain otherwise.
+   * the plain bytes (hyparquet-writer's own rule), plain otherwise (a column of nulls too: there
+   * is nothing to put in a dictionary).
    */
-  encoding(): Encoding {
+  private dictionaryEncoded(): boolean {
     const rows = this.length - this.nulls
     const plain = this.nonNullBytes + 4 * rows
     const dictionary =
       this.size + 4 * this.distinct + Math.ceil((rows * Math.ceil(Math.log2(Math.max(this.distinct, 2)))) / 8)
-    return 2 * dictionary <= plain ? "RLE_DICTIONARY" : "PLAIN"
+    return rows > 0 && 2 * dictionary <= plain
+  }
+
+  /** Writes the values numbered `values[from..to)` (or every distinct value) as PLAIN byte arrays: length, bytes. */
+  private writePlain(page: ByteWriter, values: Int32Array | null, from: number, to: number): void {
+    const { bytes, starts, ends } = this
+    let total = 0
+    for (let i = from; i < to; i++) {
+      const value = values === null ? i : (values[i] as number)
+      if (value >= 0) total += 4 + (ends[value] as number) - (starts[value] as number)
+    }
+    page.ensure(total)
+    const out = new Uint8Array(page.buffer)
+    let at = page.index
+    for (let i = from; i < to; i++) {
+      const value = values === null ? i : (values[i] as number)
+      if (value < 0) continue
+      const end = ends[value] as number
+      let k = starts[value] as number
+      page.view.setUint32(at, end - k, true)
+      at += 4
+      while (k < end) out[at++] = bytes[k++] as number
+    }
+    page.offset += at - page.index
+    page.index = at
+  }
+
+  /** The column chunk of column `name`: its pages read from this column's arrays, its statistics from the pushes. */
+  chunk(name: string): ChunkSource {
+    const { rows, starts, ends } = this
+    const dictionary = this.dictionaryEncoded()
+    const bound = (value: number) => (value < 0 ? undefined : this.bytes.slice(starts[value], ends[value]))
+    return {
+      name,
+      type: "BYTE_ARRAY",
+      rows: this.length,
+      isNull: (row) => (rows[row] as number) < 0,
+      valueSize: dictionary
+        ? (row) => ((rows[row] as number) < 0 ? 0 : 4)
+        : (row) => {
+            const value = rows[row] as number
+            return value < 0 ? 0 : (ends[value] as number) - (starts[value] as number)
+          },
+      dictionary: dictionary
+        ? { count: this.distinct, write: (page) => this.writePlain(page, null, 0, this.distinct) }
+        : undefined,
+      writeValues: dictionary
+        ? (page, start, end) => {
+            const indexes = indexScratch(end - start)
+            let count = 0
+            for (let row = start; row < end; row++)
+              if ((rows[row] as number) >= 0) indexes[count++] = rows[row] as number
+            writeIndexes(page, indexes, count)
+          }
+        : (page, start, end) => this.writePlain(page, rows, start, end),
+      statistics: chunkStatistics(bound(this.minValue), bound(this.maxValue), BigInt(this.nulls)),
+    }
   }
 }

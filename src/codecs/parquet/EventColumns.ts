@@ -1,8 +1,8 @@
-import type { ColumnSource } from "hyparquet-writer"
 import type { EventRecord } from "../../domain/EventRecord.js"
 import type { BatchStamp } from "../../domain/OutputRows.js"
 import { ByteColumn } from "./ByteColumn.js"
-import { deferredColumn } from "./RowGroups.js"
+import { constantChunk, doubleChunk, timestampChunk } from "./NumberChunks.js"
+import { type Allocate, type EncodedRowGroup, encodeChunks } from "./RowGroups.js"
 
 const encoder = new TextEncoder()
 
@@ -108,40 +108,31 @@ export class EventColumns {
     return { nullUserId: this.userId.nullCount(), outsideWeek, negativePrice }
   }
 
-  /** The row group as hyparquet-writer takes it, in `EVENTS_SCHEMA`'s order. */
-  columnData(stamp: BatchStamp): Array<ColumnSource> {
+  /**
+   * Encodes the row group (columns in `EVENTS_SCHEMA`'s order) into a buffer from `allocate`,
+   * then empties the columns: their buffers serve the next row group.
+   */
+  encode(stamp: BatchStamp, allocate: Allocate = (size) => new Uint8Array(size)): EncodedRowGroup {
     const n = this.length
-    for (const column of this.texts()) column.seal()
-    const weekStart = encoder.encode(stamp.week.start)
-    const weekEnd = encoder.encode(stamp.week.end)
-    const ingestedAt = BigInt(stamp.ingestedAtMicros)
-    const text = (name: string, column: ByteColumn): ColumnSource => ({
-      name,
-      data: deferredColumn(n, () => column.values()),
-      encoding: column.encoding(),
-    })
-    const constant = (name: string, value: unknown): ColumnSource => ({
-      name,
-      data: deferredColumn(n, () => new Array(n).fill(value)),
-      encoding: "RLE_DICTIONARY",
-    })
-    return [
-      { name: "event_time", data: deferredColumn(n, () => Array.from(this.eventTime.subarray(0, n))) },
-      text("event_type", this.eventType),
-      text("product_id", this.productId),
-      text("category_id", this.categoryId),
-      text("category_code", this.categoryCode),
-      text("brand", this.brand),
-      {
-        name: "price",
-        data: deferredColumn(n, () => Array.from(this.price.subarray(0, n), (p) => (Number.isNaN(p) ? null : p))),
-      },
-      text("user_id", this.userId),
-      text("user_session", this.userSession),
-      constant("batch_week_start", weekStart),
-      constant("batch_week_end", weekEnd),
-      // One bigint for every row: hyparquet-writer converts per value, and a bigint converts to itself.
-      constant("ingested_at", ingestedAt),
-    ]
+    const group = encodeChunks(
+      [
+        timestampChunk("event_time", this.eventTime, n),
+        this.eventType.chunk("event_type"),
+        this.productId.chunk("product_id"),
+        this.categoryId.chunk("category_id"),
+        this.categoryCode.chunk("category_code"),
+        this.brand.chunk("brand"),
+        doubleChunk("price", this.price, n),
+        this.userId.chunk("user_id"),
+        this.userSession.chunk("user_session"),
+        constantChunk("batch_week_start", encoder.encode(stamp.week.start), n),
+        constantChunk("batch_week_end", encoder.encode(stamp.week.end), n),
+        constantChunk("ingested_at", BigInt(stamp.ingestedAtMicros), n),
+      ],
+      allocate,
+    )
+    this.length = 0
+    for (const column of this.texts()) column.reset()
+    return group
   }
 }

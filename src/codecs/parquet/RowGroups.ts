@@ -1,6 +1,8 @@
-import type { DecodedArray, RowGroup, SchemaElement, Statistics } from "hyparquet"
+import type { ColumnChunk, RowGroup, SchemaElement, Statistics } from "hyparquet"
 import type { ColumnSource } from "hyparquet-writer"
 import { ByteWriter, ParquetWriter } from "hyparquet-writer"
+import { type ChunkSource, writeChunk } from "./ChunkWriter.js"
+import { COMPRESSORS } from "./Snappy.js"
 
 /** The page indexes hyparquet-writer keeps per column chunk until the footer is written. */
 export type PageIndexes = ParquetWriter["pendingIndexes"][number]
@@ -19,17 +21,6 @@ export interface EncodedRowGroup {
 
 const MAGIC_BYTES = 4
 
-/**
- * A column's values, made only when hyparquet-writer reaches the column (it takes
- * `data.length`, then `data.slice(start, end)` once per row group). Row groups are encoded
- * column by column, so only one column's values live at a time.
- */
-export const deferredColumn = (length: number, make: () => Array<unknown>): DecodedArray =>
-  ({
-    length,
-    slice: (start: number, end: number) => (start === 0 && end >= length ? make() : make().slice(start, end)),
-  }) as unknown as DecodedArray
-
 /** Where an encoded row group's bytes go: a buffer of at least `size` bytes. */
 export type Allocate = (size: number) => Uint8Array
 
@@ -46,7 +37,7 @@ export const encodeRowGroup = (
   const writer = scratch
   writer.index = 0
   writer.offset = 0
-  const parquet = new ParquetWriter({ writer, schema: [...schema], codec: "SNAPPY" })
+  const parquet = new ParquetWriter({ writer, schema: [...schema], codec: "SNAPPY", compressors: COMPRESSORS })
   parquet.write({ columnData, rowGroupSize: Math.max(rows, 1) })
   const [rowGroup] = parquet.row_groups
   if (rowGroup === undefined) throw new Error("hyparquet-writer wrote no row group")
@@ -55,6 +46,31 @@ export const encodeRowGroup = (
   bytes.set(new Uint8Array(writer.buffer, MAGIC_BYTES, size))
   for (const chunk of rowGroup.columns) ownStatistics(chunk.meta_data?.statistics)
   return shiftRowGroup({ bytes, rowGroup, indexes: parquet.pendingIndexes }, -MAGIC_BYTES)
+}
+
+/**
+ * A row group written column chunk by column chunk from `sources` (in the schema's order), as
+ * hyparquet-writer's `ParquetWriter` would place them, its offsets counting from its first byte.
+ */
+export const encodeChunks = (sources: ReadonlyArray<ChunkSource>, allocate: Allocate): EncodedRowGroup => {
+  scratch ??= new ByteWriter(1 << 20)
+  const writer = scratch
+  writer.index = 0
+  writer.offset = 0
+  const indexes = sources.map((source) => writeChunk(writer, source))
+  const columns: Array<ColumnChunk> = indexes.map((index) => index.chunk)
+  let totalByteSize = 0n
+  for (const { meta_data } of columns) totalByteSize += meta_data?.total_uncompressed_size ?? 0n
+  const size = writer.index
+  const bytes = allocate(size).subarray(0, size)
+  bytes.set(new Uint8Array(writer.buffer, 0, size))
+  const rowGroup: RowGroup = {
+    columns,
+    total_byte_size: totalByteSize,
+    num_rows: BigInt(sources[0]?.rows ?? 0),
+    total_compressed_size: BigInt(size),
+  }
+  return { bytes, rowGroup, indexes }
 }
 
 /**
@@ -94,7 +110,12 @@ export class RowGroupAssembler {
 
   constructor(schema: ReadonlyArray<SchemaElement>) {
     this.writer = new ByteWriter(1 << 16)
-    this.parquet = new ParquetWriter({ writer: this.writer, schema: [...schema], codec: "SNAPPY" })
+    this.parquet = new ParquetWriter({
+      writer: this.writer,
+      schema: [...schema],
+      codec: "SNAPPY",
+      compressors: COMPRESSORS,
+    })
   }
 
   /** The bytes written so far and not yet taken. */

@@ -1,7 +1,6 @@
 import { Either } from "effect"
 import { EventColumns } from "../../codecs/parquet/EventColumns.js"
-import { EVENTS_SCHEMA } from "../../codecs/parquet/ParquetSchemas.js"
-import { type Allocate, type EncodedRowGroup, encodeRowGroup } from "../../codecs/parquet/RowGroups.js"
+import type { Allocate, EncodedRowGroup } from "../../codecs/parquet/RowGroups.js"
 import { type BatchStamp, type RejectRow, toRejectRow } from "../../domain/OutputRows.js"
 import type { QualityCounts } from "../../domain/QualityChecks.js"
 import { decodeLine } from "./EventLine.js"
@@ -72,7 +71,7 @@ export class BatchDecoder {
       lines: this.lines,
       counts: { validRows: events.length, ...events.offending(this.from, this.to) },
       rejects: this.rejects,
-      events: encode && events.length > 0 ? encodeRowGroup(EVENTS_SCHEMA, events.columnData(stamp), allocate) : null,
+      events: encode && events.length > 0 ? events.encode(stamp, allocate) : null,
     }
   }
 }

@@ -16,8 +16,26 @@ describe("a text column", () => {
       [...values, "purchase", "PURCHASE"],
     )
     assert.strictEqual(column.nullCount(), 1)
-    const views = column.values()
-    assert.strictEqual(views[0], views[2], "a repeated value is one view")
+    // In UTF-8 byte order "" < "Café" < "PURCHASE" < "cart" < "purchase" < "view".
+    const { statistics } = column.chunk("event_type")
+    assert.deepStrictEqual([statistics.min_value, statistics.max_value], [bytes(""), bytes("view")])
+    assert.strictEqual(statistics.null_count, 1n)
+  })
+
+  it("starts over empty after a reset, its values and bounds those pushed since", () => {
+    const column = new ByteColumn(2)
+    for (const value of ["zebra", "aardvark", null, "mole"]) column.push(value)
+    column.reset()
+    for (const value of ["mole", "mole", "vole"]) column.push(value)
+    assert.deepStrictEqual(
+      Array.from({ length: column.length }, (_, i) => column.text(i)),
+      ["mole", "mole", "vole"],
+    )
+    const { statistics } = column.chunk("brand")
+    assert.deepStrictEqual(
+      [statistics.min_value, statistics.max_value, statistics.null_count],
+      [bytes("mole"), bytes("vole"), 0n],
+    )
   })
 
   it("chooses dictionary encoding for repeated values and plain for distinct ones", () => {
@@ -27,7 +45,7 @@ describe("a text column", () => {
       repeated.push(["electronics.smartphone", "apparel.shoes"][i % 2] as string)
       distinct.push(`6f1e6d6c-8b8a-4c53-9f4e-${String(i).padStart(12, "0")}`)
     }
-    assert.strictEqual(repeated.encoding(), "RLE_DICTIONARY")
-    assert.strictEqual(distinct.encoding(), "PLAIN")
+    assert.strictEqual(repeated.chunk("category_code").dictionary?.count, 2)
+    assert.isUndefined(distinct.chunk("user_session").dictionary)
   })
 })

@@ -3,6 +3,7 @@ import { ByteWriter, ParquetWriter } from "hyparquet-writer"
 import { REJECTS_SCHEMA } from "../../../src/codecs/parquet/ParquetSchemas.js"
 import { rejectColumnData } from "../../../src/codecs/parquet/RejectColumns.js"
 import { encodeRowGroup, RowGroupAssembler } from "../../../src/codecs/parquet/RowGroups.js"
+import { COMPRESSORS } from "../../../src/codecs/parquet/Snappy.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 const rejects = (from: number, count: number) =>
@@ -32,7 +33,7 @@ describe("row groups encoded apart and assembled", () => {
     const groups = [rejects(0, 3000), rejects(3000, 1), rejects(3001, 4500)]
 
     const writer = new ByteWriter()
-    const direct = new ParquetWriter({ writer, schema: [...REJECTS_SCHEMA], codec: "SNAPPY" })
+    const direct = new ParquetWriter({ writer, schema: [...REJECTS_SCHEMA], codec: "SNAPPY", compressors: COMPRESSORS })
     for (const rows of groups) direct.write({ columnData: rejectColumnData(rows), rowGroupSize: rows.length })
     direct.finish()
 
@@ -54,7 +55,7 @@ describe("row groups encoded apart and assembled", () => {
 
   it("make a readable file with no row group at all", () => {
     const writer = new ByteWriter()
-    const direct = new ParquetWriter({ writer, schema: [...REJECTS_SCHEMA], codec: "SNAPPY" })
+    const direct = new ParquetWriter({ writer, schema: [...REJECTS_SCHEMA], codec: "SNAPPY", compressors: COMPRESSORS })
     direct.finish()
     const assembler = new RowGroupAssembler(REJECTS_SCHEMA)
     assert.deepStrictEqual(concat([assembler.header(), assembler.finish()]), writer.getBytes())
