@@ -1,47 +1,18 @@
 import { once } from "node:events"
 import { createWriteStream } from "node:fs"
+import { epochMsToIsoDate } from "../../src/domain/Week.js"
+import {
+  type DataWindow,
+  type EcomData,
+  ndjsonLines,
+  recordTexts,
+} from "../../src/emulators/events-api/EcomDataGenerator.js"
 
 /**
- * Lines of `raw.ndjson` shaped like the events API's data (see the ecom events API reference):
- * `" UTC"` timestamps, 19-digit `category_id` JSON numbers, empty brands and category codes,
- * session UUIDs that repeat within a session, users and products that come back, mostly views.
- * Deterministic for a seed. `brokenLines` are the malformed records the emulator also serves.
+ * Lines of `raw.ndjson` as the extract writes them from the events API: the emulator's generator
+ * (REES46-shaped: its cardinality, time forms, ids as numbers or strings, extra fields), record by
+ * record. Deterministic for a seed. `brokenLines` are malformed records written by hand.
  */
-
-/** A small, fast, seeded PRNG (mulberry32). */
-export const random = (seed: number) => {
-  let state = seed >>> 0
-  return (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const CATEGORY_CODES = [
-  "electronics.smartphone",
-  "appliances.kitchen.refrigerators",
-  "computers.notebook",
-  "apparel.shoes",
-  "electronics.audio.headphone",
-  "furniture.living_room.sofa",
-]
-const BRANDS = ["samsung", "apple", "xiaomi", "huawei", "lucente", "sony", "lg", "bosch"]
-
-interface Product {
-  readonly id: number
-  readonly categoryId: string
-  readonly categoryCode: string
-  readonly brand: string
-  readonly price: string
-}
-
-const uuid = (next: () => number): string => {
-  const hex = (n: number) => Array.from({ length: n }, () => "0123456789abcdef"[Math.floor(next() * 16)]).join("")
-  return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`
-}
 
 /** `2019-11-01 00:00:03 UTC`. */
 export const utcText = (epochMs: number): string =>
@@ -52,54 +23,34 @@ export interface EventLines {
   readonly next: () => string
 }
 
-/**
- * Valid events spread evenly over `days` days from `startMs`, `count` of them in time order.
- * Like the real dataset, a session is a burst of a few events of one user among a few thousand
- * sessions open at a time; users come back with new sessions; popular products are seen more.
- */
+const DAY_MS = 86_400_000
+
+/** The window of `days` days from `startMs`. */
+export const windowOf = (startMs: number, days: number): DataWindow => ({
+  start: epochMsToIsoDate(startMs),
+  end: epochMsToIsoDate(startMs + (days - 1) * DAY_MS),
+})
+
+/** `count` valid events of the window of `days` days from `startMs`, in time order, as the API serves them. */
 export const eventLines = (options: { startMs: number; days: number; count: number; seed?: number }): EventLines => {
-  const next = random(options.seed ?? 42)
-  const products: Array<Product> = Array.from({ length: 5000 }, (_, i) => ({
-    id: 1_000_000 + i * 37,
-    categoryId: (2053013555631882655n + BigInt(Math.floor(next() * 400) * 1_000_003)).toString(),
-    categoryCode: next() < 0.35 ? "" : (CATEGORY_CODES[i % CATEGORY_CODES.length] as string),
-    brand: next() < 0.15 ? "" : (BRANDS[i % BRANDS.length] as string),
-    price: (1 + next() * 1500).toFixed(2),
-  }))
-  const users = Math.max(100, Math.floor(options.count / 20))
-  const openSession = () => ({
-    userId: 510_000_000 + Math.floor(next() ** 2 * users) * 13,
-    session: next() < 0.002 ? null : uuid(next),
-    left: 1 + Math.floor(-Math.log(1 - next()) * 8),
-    product: products[Math.floor(next() ** 1.5 * products.length)] as Product,
-  })
-  const open = Array.from({ length: 3000 }, openSession)
-  const spanMs = options.days * 86_400_000
+  const text = recordTexts(
+    { seed: options.seed ?? 42, eventsPerWeek: options.count, malformedPct: 0 },
+    windowOf(options.startMs, options.days),
+  )
   let i = 0
-  let lastSecond = -1
-  let lastText = ""
-  return {
-    next: () => {
-      const slot = Math.floor(next() * open.length)
-      const session = open[slot] as ReturnType<typeof openSession>
-      if (--session.left <= 0) open[slot] = openSession()
-      if (next() < 0.5) session.product = products[Math.floor(next() ** 1.5 * products.length)] as Product
-      const { product } = session
-      const roll = next()
-      const type = roll < 0.9 ? "view" : roll < 0.96 ? "cart" : roll < 0.98 ? "remove_from_cart" : "purchase"
-      const second = Math.floor((options.startMs + Math.floor((i++ * spanMs) / options.count)) / 1000)
-      if (second !== lastSecond) {
-        lastSecond = second
-        lastText = utcText(second * 1000)
-      }
-      const sessionField = session.session === null ? "" : `,"user_session":"${session.session}"`
-      return (
-        `{"event_time":"${lastText}","event_type":"${type}","product_id":${product.id},` +
-        `"category_id":${product.categoryId},"category_code":"${product.categoryCode}","brand":"${product.brand}",` +
-        `"price":${product.price},"user_id":${session.userId}${sessionField}}`
-      )
-    },
+  return { next: () => text(i++) }
+}
+
+/** Writes the whole window of `data` to `path` as the extract would (one record a line), a page at a time. */
+export const writeWeek = async (path: string, data: EcomData, window: DataWindow): Promise<void> => {
+  const out = createWriteStream(path)
+  for (let from = 0; from < data.eventsPerWeek; from += 10_000) {
+    if (!out.write(ndjsonLines(data, window, from, Math.min(from + 10_000, data.eventsPerWeek)))) {
+      await once(out, "drain")
+    }
   }
+  out.end()
+  await once(out, "finish")
 }
 
 /**

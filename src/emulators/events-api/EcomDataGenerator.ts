@@ -5,7 +5,11 @@ import { type Catalog, catalogOf, draw, mix32, unit } from "./EcomCatalog.js"
  * Synthetic ecom events, generated record by record from `(seed, window, index)`: the same seed
  * and window always give the same bytes, and a page is built on demand without the rest of the
  * week ever existing. Records come in time order across the window, in the dataset's field order
- * and proportions (mostly views; carts, removes, a few percent purchases).
+ * and proportions (mostly views; carts, removes, a few percent purchases), with the REES46
+ * dataset's cardinality: per million events about 146,000 users, 235,000 sessions and 50,000
+ * products. As several producers send them: 80% of the times are `2019-11-01 00:00:03 UTC`, the
+ * rest ISO-8601 with `Z` or `+00:00`; a tenth of the records have their ids as JSON strings; a
+ * sixth carry fields a reader ignores.
  */
 export interface EcomData {
   readonly seed: number
@@ -55,29 +59,59 @@ const DAY_SECONDS = 86_400
 
 const ascii = (text: string): Uint8Array => Buffer.from(text, "latin1")
 const HEX = ascii("0123456789abcdef")
+const PRODUCT = ascii('"product_id":')
+const CATEGORY = ascii(',"category_id":')
+const CODE = ascii(',"category_code":"')
+const BRAND = ascii('","brand":"')
+const PRICE = ascii('","price":')
 const USER = ascii(',"user_id":')
 const SESSION = ascii(',"user_session":')
 const NULL = ascii("null")
-const EXTRA = ascii(',"source":"mobile_app","experiment":{"id":7,"variant":"B"}')
-/** What follows the time of day: the zone, then the event type. */
-const TYPES = ["view", "cart", "remove_from_cart", "purchase"].map((type) =>
-  ascii(` UTC","event_type":"${type}",`),
-) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
-/** A record's bytes besides the product's: the time and type, user, session and extras at most. */
-const MAX_OTHER_BYTES = 256
+const MALFORMED_EXTRA = ascii(',"source":"mobile_app","experiment":{"id":7,"variant":"B"}')
+/** Fields other producers add, which a reader ignores: on a sixth of the records. */
+const EXTRAS = [
+  ',"source":"mobile_app"',
+  ',"source":"web","app_version":"5.12.0"',
+  ',"platform":"android","app_version":"5.11.2","ab_group":3',
+  ',"referrer":null,"page":2',
+  ',"geo":{"country":"UA","city":"Kyiv"}',
+  ',"tags":["promo","sale"],"source":"email"',
+].map(ascii)
+const EXTRA_SHARE = 1 / 6
+/** Records whose ids (product, category, user) are JSON strings, as some producers send them. */
+const STRING_IDS_SHARE = 0.1
+/** The dataset's `2019-11-01 00:00:03 UTC` on 80% of the records, ISO with `Z` or `+00:00` on the rest. */
+const ZONES = [" UTC", "Z", "+00:00"] as const
+const SEPARATORS = [0x20, 0x54, 0x54] as const
+const EVENT_TYPES = ["view", "cart", "remove_from_cart", "purchase"] as const
+/** What follows the time of day, by zone and event type: the zone, then the event type. */
+const TYPES = ZONES.map((zone) => EVENT_TYPES.map((type) => ascii(`${zone}","event_type":"${type}",`)))
+/** A record's bytes besides its product's: time and type, user, session, quotes and extras at most. */
+const MAX_OTHER_BYTES = 320
 const QUOTE = 0x22
 const COLON = 0x3a
+
+/**
+ * A week of the dataset has about 4.2 events a session and 7 a user: each stretch of half an hour
+ * (a block of records) has its sessions, each record belongs to one of its block's, and a session
+ * belongs to a user drawn from a pool sized so that users come back about 1.6 times a week.
+ */
+const EVENTS_PER_SESSION = 4.2
+const EVENTS_PER_POOL_USER = 4.4
+const BLOCK_SECONDS = 1_800
+const MIN_BLOCK_EVENTS = 50
 
 interface Plan {
   readonly data: EcomData
   readonly key: number
   readonly spanSeconds: number
-  readonly startSeconds: number
   readonly days: number
-  /** `{"event_time":"YYYY-MM-DD ` for each day of the window. */
+  /** `{"event_time":"YYYY-MM-DD` for each day of the window. */
   readonly dayOpen: ReadonlyArray<Uint8Array>
   /** The same days shifted back by the window's length: dates outside it. */
   readonly outsideOpen: ReadonlyArray<Uint8Array>
+  readonly blocks: number
+  readonly sessionsPerBlock: number
   readonly users: number
   readonly catalog: Catalog
 }
@@ -90,18 +124,19 @@ const planOf = (data: EcomData, window: DataWindow): Plan => {
   }
   const dayMs = DAY_SECONDS * 1000
   const days = Math.round((endMs - startMs) / dayMs) + 1
-  const open = (d: number) => ascii(`{"event_time":"${epochMsToIsoDate(startMs + d * dayMs)} `)
-  const dayOpen = Array.from({ length: days }, (_, d) => open(d))
-  const outsideOpen = Array.from({ length: days }, (_, d) => open(d - days))
+  const open = (d: number) => ascii(`{"event_time":"${epochMsToIsoDate(startMs + d * dayMs)}`)
+  const events = data.eventsPerWeek
+  const blocks = Math.max(1, Math.min((days * DAY_SECONDS) / BLOCK_SECONDS, Math.floor(events / MIN_BLOCK_EVENTS)))
   return {
     data,
     key: mix32(data.seed ^ mix32(startMs / dayMs)),
     spanSeconds: days * DAY_SECONDS,
-    startSeconds: startMs / 1000,
     days,
-    dayOpen,
-    outsideOpen,
-    users: Math.max(50, Math.ceil(data.eventsPerWeek / 12)),
+    dayOpen: Array.from({ length: days }, (_, d) => open(d)),
+    outsideOpen: Array.from({ length: days }, (_, d) => open(d - days)),
+    blocks,
+    sessionsPerBlock: Math.max(1, Math.round(events / blocks / EVENTS_PER_SESSION)),
+    users: Math.max(10, Math.round(events / EVENTS_PER_POOL_USER)),
     catalog: catalogOf(data.seed),
   }
 }
@@ -116,6 +151,14 @@ const put = (out: Uint8Array, at: number, bytes: Uint8Array): number => {
 const putShort = (out: Uint8Array, at: number, bytes: Uint8Array): number => {
   for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i] as number
   return at + bytes.length
+}
+
+/** `bytes`, quoted when `quote`. */
+const putId = (out: Uint8Array, at: number, bytes: Uint8Array, quote: boolean): number => {
+  if (quote) out[at++] = QUOTE
+  at = putShort(out, at, bytes)
+  if (quote) out[at++] = QUOTE
+  return at
 }
 
 const putTwo = (out: Uint8Array, at: number, n: number): number => {
@@ -160,7 +203,10 @@ const putUuid = (out: Uint8Array, at: number, key: number): number => {
   return at
 }
 
-const eventType = (r: number): Uint8Array => TYPES[r < 0.88 ? 0 : r < 0.95 ? 1 : r < 0.97 ? 2 : 3]
+/** Mostly views; carts, removes, a few percent purchases. */
+const eventType = (r: number): number => (r < 0.88 ? 0 : r < 0.95 ? 1 : r < 0.97 ? 2 : 3)
+
+const zoneOf = (r: number): number => (r < 0.8 ? 0 : r < 0.9 ? 1 : 2)
 
 const recordBase = (plan: Plan, index: number) => mix32(plan.key ^ mix32(index))
 
@@ -169,43 +215,72 @@ const malformedKind = (plan: Plan, base: number): MalformedKind | undefined =>
     ? MALFORMED_KINDS[draw(base, 10) % MALFORMED_KINDS.length]
     : undefined
 
-/** Writes record `index` at `at`, answering where it ends. */
-const writeRecord = (plan: Plan, index: number, out: Uint8Array, start: number): number => {
-  const base = recordBase(plan, index)
-  const kind = malformedKind(plan, base)
+/** A product by popularity: a few are seen often, most now and then. */
+const popular = (catalog: Catalog, u: number): number => Math.floor(catalog.size * u * u)
+
+/** The session of record `index`: one of its block's, and so within half an hour of its other records. */
+const sessionOf = (plan: Plan, index: number, base: number): number => {
+  const block = Math.floor((index * plan.blocks) / plan.data.eventsPerWeek)
+  return mix32(mix32(plan.key ^ 0x243f6a88 ^ block) + Math.floor(plan.sessionsPerBlock * unit(base, 6)))
+}
+
+/** Writes the time and type of record `index`, answering where they end. */
+const writeTime = (
+  plan: Plan,
+  index: number,
+  base: number,
+  kind: MalformedKind | undefined,
+  out: Uint8Array,
+  at: number,
+) => {
   const second = Math.floor(((index + unit(base, 1)) * plan.spanSeconds) / plan.data.eventsPerWeek)
   const day = Math.min(plan.days - 1, Math.floor(second / DAY_SECONDS))
   const ofDay = second - day * DAY_SECONDS
-  let at = put(out, start, (kind === "outside_week" ? plan.outsideOpen[day] : plan.dayOpen[day]) as Uint8Array)
+  const zone = zoneOf(unit(base, 11))
+  at = put(out, at, (kind === "outside_week" ? plan.outsideOpen[day] : plan.dayOpen[day]) as Uint8Array)
+  out[at++] = SEPARATORS[zone] as number
   at = putTwo(out, at, kind === "bad_timestamp" ? 25 : Math.floor(ofDay / 3600))
   out[at++] = COLON
   at = putTwo(out, at, Math.floor(ofDay / 60) % 60)
   out[at++] = COLON
   at = putTwo(out, at, ofDay % 60)
-  at = put(out, at, eventType(unit(base, 5)))
+  return put(out, at, (TYPES[zone] as Array<Uint8Array>)[eventType(unit(base, 5))] as Uint8Array)
+}
+
+/** Writes record `index` at `at`, answering where it ends. */
+const writeRecord = (plan: Plan, index: number, out: Uint8Array, start: number): number => {
+  const base = recordBase(plan, index)
+  const kind = malformedKind(plan, base)
+  let at = writeTime(plan, index, base, kind, out, start)
+  const session = sessionOf(plan, index, base)
+  const quoted = unit(base, 12) < STRING_IDS_SHARE
 
   const catalog = plan.catalog
-  const product = Math.floor(catalog.size * unit(base, 2) ** 2)
-  if (kind === "negative_price" || kind === "price_as_string") {
-    at = put(out, at, catalog.head[product] as Uint8Array)
-    out[at++] = kind === "negative_price" ? 0x2d : QUOTE
-    at = putShort(out, at, catalog.price[product] as Uint8Array)
-    if (kind === "price_as_string") out[at++] = QUOTE
-  } else {
-    at = put(out, at, catalog.full[product] as Uint8Array)
-  }
+  // Half of a session's records are about the product it came for.
+  const product = popular(catalog, unit(base, 7) < 0.5 ? unit(session, 7) : unit(base, 2))
+  const category = catalog.categoryOf[product] as number
+  const brand = catalog.brandOf[product] as number
+  at = putId(out, putShort(out, at, PRODUCT), catalog.productId[product] as Uint8Array, quoted)
+  at = putId(out, putShort(out, at, CATEGORY), catalog.categoryId[category] as Uint8Array, quoted)
+  at = putShort(out, putShort(out, at, CODE), catalog.categoryCode[category] as Uint8Array)
+  at = putShort(out, at, BRAND)
+  if (brand >= 0) at = putShort(out, at, catalog.brand[brand] as Uint8Array)
+  at = putShort(out, at, PRICE)
+  if (kind === "negative_price") out[at++] = 0x2d
+  at = putId(out, at, catalog.price[product] as Uint8Array, kind === "price_as_string")
 
-  const user = Math.floor(plan.users * unit(base, 3) ** 1.4)
-  // Nine digits up to 170 million users, which no week comes near.
-  if (kind !== "missing_user_id") at = putDigits(out, putShort(out, at, USER), 510_000_000 + user * 3 + 1, 9)
+  // Nine digits up to 160 million users, which no week comes near.
+  const user = draw(session, 8) % plan.users
+  if (kind !== "missing_user_id") {
+    at = putShort(out, at, USER)
+    if (quoted) out[at++] = QUOTE
+    at = putDigits(out, at, 510_000_000 + user * 3 + 1, 9)
+    if (quoted) out[at++] = QUOTE
+  }
   at = putShort(out, at, SESSION)
-  // A session is a user's three-hour slot of the real calendar, so it spans pages but not weeks.
-  const slot = Math.floor((plan.startSeconds + second) / 10_800)
-  at =
-    unit(base, 4) < 0.003
-      ? putShort(out, at, NULL)
-      : putUuid(out, at, mix32(plan.data.seed ^ mix32(user) ^ mix32(slot + 7)))
-  if (kind === "extra_fields") at = put(out, at, EXTRA)
+  at = unit(base, 4) < 0.003 ? putShort(out, at, NULL) : putUuid(out, at, session)
+  if (kind === "extra_fields") at = put(out, at, MALFORMED_EXTRA)
+  else if (unit(base, 13) < EXTRA_SHARE) at = put(out, at, EXTRAS[draw(base, 14) % EXTRAS.length] as Uint8Array)
   out[at++] = 0x7d
   return at
 }
@@ -229,6 +304,28 @@ export const pageRecords = (
   const records: Array<string> = []
   for (let i = from; i < to; i++) records.push(line.toString("latin1", 0, writeRecord(plan, i, line, 0)))
   return records
+}
+
+/**
+ * Record `index` of the window as the API serves it, one at a time: for tests and benchmarks that
+ * write `raw.ndjson` as the extract would.
+ */
+export const recordTexts = (data: EcomData, window: DataWindow): ((index: number) => string) => {
+  const plan = planOf(data, window)
+  const line = Buffer.allocUnsafe(plan.catalog.longest + MAX_OTHER_BYTES)
+  return (index) => line.toString("latin1", 0, writeRecord(plan, index, line, 0))
+}
+
+/** Records `[from, to)` of the window, each ended by a newline: a stretch of the week's `raw.ndjson`. */
+export const ndjsonLines = (data: EcomData, window: DataWindow, from: number, to: number): Uint8Array => {
+  const plan = planOf(data, window)
+  const out = Buffer.allocUnsafe(Math.max(0, to - from) * (plan.catalog.longest + MAX_OTHER_BYTES + 1))
+  let at = 0
+  for (let i = from; i < to; i++) {
+    at = writeRecord(plan, i, out, at)
+    out[at++] = 0x0a
+  }
+  return out.subarray(0, at)
 }
 
 /** A page's body: `prefix`, the records joined by commas, `suffix` (the envelope around the array). */

@@ -47,8 +47,6 @@ describe("EcomDataGenerator", () => {
     const records = pageRecords(data, window, 1, 4_000)
     const types = new Map<string, number>()
     let previous = 0
-    let emptyBrands = 0
-    let emptyCodes = 0
     for (const record of records) {
       const decoded = decodeEventRecord(loose(record))
       assert.isTrue(Either.isRight(decoded), record)
@@ -57,15 +55,13 @@ describe("EcomDataGenerator", () => {
       assert.isAtLeast(event.event_time, previous)
       previous = event.event_time
       assert.isAtLeast(event.price ?? 0, 0)
-      assert.match(record, /"event_time":"2019-11-0\d \d\d:\d\d:\d\d UTC"/)
-      assert.match(record, /"category_id":\d{19},/, "a 19-digit JSON number, not a string")
+      assert.match(record, /"event_time":"2019-11-0\d(?: \d\d:\d\d:\d\d UTC|T\d\d:\d\d:\d\d(?:Z|\+00:00))"/)
+      assert.match(record, /"category_id":(\d{19}|"\d{19}"),/, "19 digits, as a JSON number or a string")
       assert.match(
         record,
         /"user_session":("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"|null)/,
       )
       types.set(event.event_type, (types.get(event.event_type) ?? 0) + 1)
-      if (event.brand === null) emptyBrands++
-      if (event.category_code === null) emptyCodes++
     }
     const share = (type: string) => (types.get(type) ?? 0) / records.length
     assert.isAbove(share("view"), 0.8)
@@ -73,10 +69,79 @@ describe("EcomDataGenerator", () => {
     assert.isAbove(share("remove_from_cart"), 0.005)
     assert.isAbove(share("purchase"), 0.01)
     assert.isBelow(share("purchase"), 0.06)
-    assert.isAbove(emptyBrands, 0)
-    assert.isAbove(emptyCodes, 0)
-    // Returning customers: far fewer users than events.
-    assert.isBelow(new Set(records.map((r) => loose(r).user_id)).size, records.length / 2)
+  })
+
+  it("has the dataset's cardinality and the variations of several producers", () => {
+    // Read with JSON.parse alone (ids kept as text), not the pipeline's decoder.
+    const events = 100_000
+    const week100k = { ...data, eventsPerWeek: events }
+    const rows = Array.from({ length: events / 1000 }, (_, p) => pageRecords(week100k, window, p + 1, 1000)).flat()
+    const parsed = rows.map((record) => JSON.parse(record.replace(/"category_id":(\d+)/, '"category_id":"$1"')))
+    const distinct = (field: string) => new Set(parsed.map((r) => String(r[field]))).size
+    const shareOf = (test: (record: string, r: Record<string, unknown>) => boolean) =>
+      rows.filter((record, i) => test(record, parsed[i])).length / events
+    const perUser = events / distinct("user_id")
+    const perSession = events / distinct("user_session")
+    assert.isTrue(perUser > 6 && perUser < 8, `events per user ${perUser}`)
+    assert.isTrue(perSession > 4 && perSession < 5, `events per session ${perSession}`)
+    assert.isAbove(distinct("product_id"), 20_000)
+    assert.isAbove(distinct("brand"), 1_000)
+    assert.isBelow(distinct("brand"), 5_000)
+    assert.strictEqual(distinct("category_code"), 131, "130 codes and the empty one")
+    const near = (value: number, target: number, by: number, what: string) =>
+      assert.isTrue(Math.abs(value - target) < by, `${what}: ${value}, expected about ${target}`)
+    near(
+      shareOf((_, r) => r.category_code === ""),
+      1 / 3,
+      0.05,
+      "records without a category code",
+    )
+    near(
+      shareOf((_, r) => r.brand === ""),
+      0.15,
+      0.03,
+      "records without a brand",
+    )
+    near(
+      shareOf((_, r) => String(r.event_time).endsWith(" UTC")),
+      0.8,
+      0.01,
+      "times in UTC text",
+    )
+    near(
+      shareOf((_, r) => String(r.event_time).endsWith("Z")),
+      0.1,
+      0.01,
+      "ISO times with Z",
+    )
+    near(
+      shareOf((_, r) => String(r.event_time).endsWith("+00:00")),
+      0.1,
+      0.01,
+      "ISO times with +00:00",
+    )
+    near(
+      shareOf((record) => /"user_id":"/.test(record)),
+      0.1,
+      0.01,
+      "ids as strings",
+    )
+    near(
+      shareOf((_, r) => Object.keys(r).length > 9),
+      1 / 6,
+      0.01,
+      "records with extra fields",
+    )
+    // A session is one user's, and its records are within half an hour of each other.
+    const sessions = new Map<string, { user: string; first: number; last: number }>()
+    for (const r of parsed) {
+      if (r.user_session === null) continue
+      const at = Date.parse(String(r.event_time).replace(" UTC", "Z").replace(" ", "T"))
+      const seen = sessions.get(r.user_session) ?? { user: String(r.user_id), first: at, last: at }
+      assert.strictEqual(seen.user, String(r.user_id))
+      sessions.set(r.user_session, { ...seen, last: at })
+    }
+    assert.isAtMost(Math.max(...[...sessions.values()].map((s) => s.last - s.first)), 1_800_000)
   })
 
   it("makes the share of malformed records asked for, and says which and how", () => {
