@@ -111,6 +111,7 @@ const measure = (events: number) =>
       for (const stage of STAGES) {
         console.log(`  ${events.toLocaleString("en-US")} events: ${stage} … (${load()})`)
         const { run, out } = yield* Effect.promise(() => runStage(stage, env))
+        console.log(`    ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMb} MB`)
         stages.push(run)
         last = out
       }
