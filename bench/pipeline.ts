@@ -131,7 +131,7 @@ const report = (m: Measurement) => {
     `${n(m.events)} events: ${total.toFixed(1)} s end to end (${n(m.events / total)} events/s), ` +
       `highest stage peak RSS ${peak} MB, ${sent === undefined ? "?" : n(sent)} customers synced`,
   )
-  console.log("  stage            |   time s | peak RSS | DAG timeout | time / timeout | load while it ran")
+  console.log("  stage            |   time s | peak RSS | DAG timeout | time / timeout | load at its end")
   for (const s of m.stages) {
     const timeout = TIMEOUTS[s.stage] ?? 0
     console.log(
