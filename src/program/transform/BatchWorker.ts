@@ -41,8 +41,10 @@ const validateRange = (range: LineRange) => {
       if (rejects.length > 0) reply({ rejects })
     })
   } catch (error) {
+    // A file system error (it has a code) is the file's; anything else is a defect, as before.
     const { code, message } = error as NodeJS.ErrnoException
-    return reply({ unreadable: { code: code ?? "UNKNOWN", message } })
+    if (typeof code !== "string") throw error
+    return reply({ unreadable: { code, message } })
   } finally {
     if (file >= 0) closeSync(file)
     file = -1
