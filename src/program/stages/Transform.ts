@@ -76,6 +76,7 @@ const validateWeek = (raw: string, stamp: BatchStamp, settings: ValidateSettings
       const fs = yield* FileSystem.FileSystem
       const open = fs.open(raw, { flag: "r" })
       const runner = yield* batchRunner(
+        raw,
         settings.workers,
         settings.rowGroupSize,
         stamp,

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads"
 import type { FileSystem } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import { Effect, Exit, Option, Queue, Scope } from "effect"
 import type { BatchStamp, RejectRow } from "../../domain/OutputRows.js"
 import { BatchDecoder, type BatchResult } from "./Batch.js"
@@ -8,6 +8,8 @@ import { type BufferPool, type LineRange, readPieces } from "./LineBatches.js"
 
 /** What a worker thread needs to know about the run, as `workerData`. */
 export interface WorkerSettings {
+  /** The week's `raw.ndjson`, which the worker reads its row groups from itself. */
+  readonly raw: string
   readonly weekStart: string
   readonly weekEnd: string
   readonly ingestedAtMicros: number
@@ -15,20 +17,17 @@ export interface WorkerSettings {
   readonly rowGroupSize: number
 }
 
-/** What a worker is sent for one row group: where it starts, its pieces of lines, its end. */
-export type WorkerRequest =
-  | { readonly begin: number; readonly lines: number }
-  | { readonly piece: Uint8Array }
-  | { readonly end: true }
-  | { readonly recycle: ArrayBuffer }
+/** What a worker is sent: a row group's lines to read and validate, or an encoded row group's buffer back. */
+export type WorkerRequest = { readonly range: LineRange } | { readonly recycle: ArrayBuffer }
 
 /**
- * What a worker answers: each piece's buffer handed back once decoded, with the piece's rejects
- * (so that no number of rejects piles up in a worker), then the row group's result.
+ * What a worker answers: rejects as it finds them (so that no number of rejects piles up in a
+ * worker), then the row group's result; or why it could not read the file.
  */
 export type WorkerReply =
-  | { readonly spent: ArrayBuffer; readonly rejects: ReadonlyArray<RejectRow> }
+  | { readonly rejects: ReadonlyArray<RejectRow> }
   | { readonly result: BatchResult }
+  | { readonly unreadable: { readonly code: string; readonly message: string } }
 
 /** Validates row groups (`LineRange`s) one at a time, reading them itself. */
 export interface Lane {
@@ -37,9 +36,6 @@ export interface Lane {
   readonly recycle: (bytes: Uint8Array) => void
 }
 
-/** Pieces a worker may hold at once: one being decoded, one waiting. */
-const PIECES_IN_FLIGHT = 2
-
 /**
  * Where the worker's code is. Built, it is the `.js` beside this file; from source (tests,
  * benchmarks) it is `.ts`, which a worker can only load through tsx, a dev dependency.
@@ -47,7 +43,10 @@ const PIECES_IN_FLIGHT = 2
 const spawn = (settings: WorkerSettings): Worker => {
   const options = {
     workerData: settings,
-    resourceLimits: { maxOldGenerationSizeMb: heapLimitMb(settings.rowGroupSize), maxYoungGenerationSizeMb: 16 },
+    resourceLimits: {
+      maxOldGenerationSizeMb: heapLimitMb(settings.rowGroupSize),
+      maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+    },
   }
   const self = import.meta.url
   if (self.endsWith(".ts")) {
@@ -62,8 +61,12 @@ const spawn = (settings: WorkerSettings): Worker => {
  * A worker's heap holds its code and one row group's columns while they are encoded (about
  * 0.3 KB a row; text is held outside the heap, rejects are sent on as they are found). Left
  * unbounded, V8 lets a busy worker's heap grow to several times that before collecting; these
- * bounds (and a 16 MB young generation) keep memory flat for about 5% more CPU.
+ * bounds keep memory flat. The young generation is where a row's short-lived values die:
+ * at 16 MB V8 scavenged so often that its GC helper threads spent half as much CPU as the
+ * worker itself (measured per thread from /proc), time taken from the other worker on 2 cores.
  */
+const YOUNG_GENERATION_MB = 48
+
 export const heapLimitMb = (rowGroupSize: number): number => 48 + Math.ceil((rowGroupSize * 480) / (1024 * 1024))
 
 const inlineLane = (file: FileSystem.File, stamp: BatchStamp, encode: boolean, pool: BufferPool): Lane => ({
@@ -84,12 +87,23 @@ const inlineLane = (file: FileSystem.File, stamp: BatchStamp, encode: boolean, p
 const outOfMemory = (defect: unknown): boolean =>
   defect instanceof Error && (defect as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY"
 
+/** What a worker that could not read `raw` says, as the error the main thread's read would have given. */
+const unreadable = (raw: string, failure: { readonly code: string; readonly message: string }) =>
+  new SystemError({
+    reason: failure.code === "ENOENT" ? "NotFound" : failure.code === "EACCES" ? "PermissionDenied" : "Unknown",
+    module: "FileSystem",
+    method: "read",
+    pathOrDescriptor: raw,
+    description: failure.message,
+  })
+
 /**
- * A lane on a worker thread. A row group too big for the worker's bounded heap (lines of many
- * megabytes) is validated again, whole, by `fallback` on this thread, and a new worker takes
- * the next row groups: the output is the same bytes either way.
+ * A lane on a worker thread, which reads its row groups itself: this thread sends a byte range
+ * and gets back the encoded row group. A row group too big for the worker's bounded heap (lines
+ * of many megabytes) is validated again, whole, by `fallback` on this thread, and a new worker
+ * takes the next row groups: the output is the same bytes either way.
  */
-const workerLane = (file: FileSystem.File, settings: WorkerSettings, pool: BufferPool, fallback: Lane) =>
+const workerLane = (settings: WorkerSettings, fallback: Lane) =>
   Effect.gen(function* () {
     const scope = yield* Effect.scope
     const start = Effect.gen(function* () {
@@ -104,40 +118,17 @@ const workerLane = (file: FileSystem.File, settings: WorkerSettings, pool: Buffe
       return { worker, inbox }
     }).pipe(Scope.extend(scope))
     let current = yield* start
-    let outstanding = 0
-    let rejects: Array<RejectRow> = []
-    const send = (request: WorkerRequest, transfer: ReadonlyArray<ArrayBuffer> = []) =>
-      Effect.sync(() => current.worker.postMessage(request, [...transfer]))
-    /** The next reply; a spent piece's buffer goes back to the pool, its rejects are kept. */
-    const receive = Effect.flatMap(
-      Effect.suspend(() => Queue.take(current.inbox)),
-      (reply) => {
-        if ("failed" in reply) return Effect.die(reply.failed)
-        if ("spent" in reply) {
-          outstanding--
-          pool.give(reply.spent)
-          rejects = rejects.concat(reply.rejects)
-          return Effect.succeed(undefined)
-        }
-        const result = { ...reply.result, rejects: rejects.concat(reply.result.rejects) }
-        rejects = []
-        return Effect.succeed(result)
-      },
-    )
+    /** The replies to one range: its rejects as they come, then its result. */
     const onWorker = (range: LineRange) =>
       Effect.gen(function* () {
-        yield* send({ begin: range.firstLine, lines: range.lines })
-        yield* readPieces(file, range, pool, (piece) =>
-          Effect.gen(function* () {
-            while (outstanding >= PIECES_IN_FLIGHT) yield* receive
-            outstanding++
-            yield* send({ piece }, [piece.buffer as ArrayBuffer])
-          }),
-        )
-        yield* send({ end: true })
+        current.worker.postMessage({ range } satisfies WorkerRequest)
+        let rejects: Array<RejectRow> = []
         for (;;) {
-          const result = yield* receive
-          if (result !== undefined) return result
+          const reply = yield* Queue.take(current.inbox)
+          if ("failed" in reply) return yield* Effect.die(reply.failed)
+          if ("unreadable" in reply) return yield* Effect.fail(unreadable(settings.raw, reply.unreadable))
+          if ("rejects" in reply) rejects = rejects.concat(reply.rejects)
+          else return { ...reply.result, rejects: rejects.concat(reply.result.rejects) }
         }
       })
     const onThisThread = (range: LineRange) =>
@@ -146,8 +137,6 @@ const workerLane = (file: FileSystem.File, settings: WorkerSettings, pool: Buffe
           Effect.annotateLogs({ first_line: range.firstLine, lines: range.lines, bytes: range.end - range.start }),
         )
         current = yield* start
-        outstanding = 0
-        rejects = []
         return yield* fallback.process(range)
       })
     const lane: Lane = {
@@ -173,10 +162,12 @@ export interface BatchRunner {
 
 /**
  * Validates row groups on `workers` worker threads, each row group whole on one thread, or on
- * this thread when `workers` is 0. Each lane reads its row groups through a file handle of its
- * own from `open`. Workers end with the scope.
+ * this thread when `workers` is 0. A worker reads its row groups from `raw` itself; this thread
+ * (with no workers, or when a row group is too big for a worker) through a handle of its own
+ * from `open`. Workers end with the scope.
  */
 export const batchRunner = (
+  raw: string,
   workers: number,
   rowGroupSize: number,
   stamp: BatchStamp,
@@ -186,6 +177,7 @@ export const batchRunner = (
 ): Effect.Effect<BatchRunner, PlatformError, Scope.Scope> =>
   Effect.gen(function* () {
     const settings: WorkerSettings = {
+      raw,
       weekStart: stamp.week.start,
       weekEnd: stamp.week.end,
       ingestedAtMicros: stamp.ingestedAtMicros,
@@ -197,7 +189,7 @@ export const batchRunner = (
     for (let i = 0; i < count; i++) {
       const file = yield* open
       const inline = inlineLane(file, stamp, encode, pool)
-      lanes.push(workers === 0 ? inline : yield* workerLane(file, settings, pool, inline))
+      lanes.push(workers === 0 ? inline : yield* workerLane(settings, inline))
     }
     const idle = yield* Queue.bounded<Lane>(count)
     yield* Queue.offerAll(idle, lanes)

@@ -128,3 +128,43 @@ export const readPieces = <E>(
       if (done) break
     }
   })
+
+/** Reads bytes of a file from `position` into `buffer`, and says how many it read (0 past the end). */
+export type ReadAt = (buffer: Uint8Array, position: number) => number
+
+/**
+ * `readPieces` for a worker thread that reads its own row groups: blocking reads through
+ * `readAt` into one buffer, reused from piece to piece (grown while a line is longer than it),
+ * each piece whole lines, handed to `use` before the next is read into the same bytes.
+ */
+export class RangeReader {
+  private buffer = new Uint8Array(PIECE_BYTES)
+
+  constructor(private readonly readAt: ReadAt) {}
+
+  read(range: LineRange, use: (piece: Uint8Array) => void): void {
+    let filled = 0
+    let position = range.start
+    for (;;) {
+      if (filled === this.buffer.length) {
+        const grown = new Uint8Array(this.buffer.length * 2)
+        grown.set(this.buffer)
+        this.buffer = grown
+      }
+      const buffer = this.buffer
+      const want = Math.min(buffer.length - filled, range.end - position)
+      const read = want === 0 ? 0 : this.readAt(buffer.subarray(filled, filled + want), position)
+      position += read
+      filled += read
+      const done = position >= range.end || read === 0
+      // Whole lines only: the text after the last newline waits for the rest of its line.
+      const cut = done ? filled : buffer.lastIndexOf(NEWLINE, filled - 1) + 1
+      if (cut > 0) {
+        use(buffer.subarray(0, cut))
+        buffer.copyWithin(0, cut, filled)
+        filled -= cut
+      }
+      if (done) return
+    }
+  }
+}

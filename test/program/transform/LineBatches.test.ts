@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Chunk, Effect, Stream } from "effect"
-import { BufferPool, lineRanges, readPieces } from "../../../src/program/transform/LineBatches.js"
+import { BufferPool, lineRanges, RangeReader, readPieces } from "../../../src/program/transform/LineBatches.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 const withFile = (content: string | Uint8Array) => {
@@ -23,6 +23,15 @@ const cut = (content: string | Uint8Array, linesPerRange: number) =>
       const file = yield* fs.open(path)
       const pool = new BufferPool()
       const texts: Array<Array<string>> = []
+      const fd = openSync(path, "r")
+      yield* Effect.addFinalizer(() => Effect.sync(() => closeSync(fd)))
+      const reader = new RangeReader((buffer, position) => readSync(fd, buffer, 0, buffer.length, position))
+      const synchronous: Array<Array<string>> = []
+      for (const range of ranges) {
+        const pieces: Array<string> = []
+        reader.read(range, (piece) => pieces.push(Buffer.from(piece).toString("utf8")))
+        synchronous.push(pieces)
+      }
       for (const range of ranges) {
         const pieces: Array<string> = []
         yield* readPieces(file, range, pool, (piece) =>
@@ -33,6 +42,8 @@ const cut = (content: string | Uint8Array, linesPerRange: number) =>
         )
         texts.push(pieces)
       }
+      // A worker reads its ranges with RangeReader: the same pieces as readPieces.
+      assert.deepStrictEqual(synchronous, texts)
       return { ranges, texts }
     }),
   ).pipe(Effect.provide(NodeFileSystem.layer))
