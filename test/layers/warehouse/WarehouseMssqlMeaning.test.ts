@@ -30,6 +30,9 @@ const mergeGuard = (statement: string): ((storedStart: string) => boolean) => {
             : stored === bound
 }
 
+const EXPORT_COLUMNS =
+  "external_signal_id, user_id, week_start, week_end, event_count, view_count, cart_count, remove_from_cart_count, purchase_count, session_count, product_count, purchase_revenue, first_event_at, last_event_at"
+
 const advanceOnMssql = (completed: Week) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(Date.parse("2019-12-08T07:00:00.123Z"))
@@ -107,6 +110,94 @@ describe("SQL Server statements held to their meaning (bound values, not only te
       assert.include(insert, ",Float(1100.28),")
       assert.include(insert, "NVarChar'Lé'")
       assert.include(insert, ",Date'2019-12-01',Date'2019-12-07',")
+    }),
+  )
+
+  it.effect("every statement of the migrations, a run's audit trail and the export, with each bound value", () =>
+    Effect.gen(function* () {
+      const viewRow = (user_id: string) => ({
+        external_signal_id: `${user_id}:2019-12-01`,
+        user_id,
+        week_start: new Date("2019-12-01T00:00:00Z"),
+        week_end: new Date("2019-12-07T00:00:00Z"),
+        event_count: 3,
+        view_count: 1,
+        cart_count: 1,
+        remove_from_cart_count: 0,
+        purchase_count: 1,
+        purchase_revenue: 1100.28,
+        session_count: 1,
+        product_count: 2,
+        first_event_at: "2019-12-01T00:00:03.000000Z",
+        last_event_at: "2019-12-02T00:00:00.000001Z",
+      })
+      const pages = [[viewRow("u1"), viewRow("u2")], [viewRow("u3")]]
+      const { result, log } = yield* runOnMssql(
+        Effect.gen(function* () {
+          const w = yield* Warehouse
+          yield* w.migrate
+          yield* w.startRun({
+            runId: "run-1",
+            correlationId: "corr-1",
+            week: WEEK,
+            startedAt: new Date("2019-12-08T06:00:00.001Z"),
+          })
+          yield* w.startStage({ runId: "run-1", stage: "load", startedAt: new Date("2019-12-08T06:00:01Z") })
+          yield* w.finishStage({
+            runId: "run-1",
+            stage: "load",
+            status: "FAILED",
+            finishedAt: new Date("2019-12-08T06:00:02Z"),
+            rowsIn: 5,
+            rowsOut: 4,
+            errorType: "WarehouseError",
+            errorMessage: "it's down",
+          })
+          yield* w.finishRun({
+            runId: "run-1",
+            status: "SUCCESS_WITH_REJECTS",
+            metrics: {
+              rows_fetched: 100,
+              rows_output: 93,
+              rows_rejected: 7,
+              reject_rate_pct: 7,
+              reject_threshold_pct: 7.5,
+            },
+            finishedAt: new Date("2019-12-08T06:10:00.123Z"),
+            outputPath: "out/events.parquet",
+            rejectsPath: "out/rejects.parquet",
+            errorType: null,
+            errorMessage: null,
+          })
+          yield* Stream.runDrain(w.exportRows(WEEK))
+        }),
+        (sql) =>
+          sql.includes("OUTPUT INSERTED.run_id")
+            ? [{ run_id: "run-1" }]
+            : sql.startsWith("SELECT TOP")
+              ? (pages.shift() ?? [])
+              : [],
+      )
+      assert.isTrue(Either.isRight(result))
+      for (const statement of log) {
+        assertTsqlShape(statement)
+        assertTyped(statement)
+      }
+      // The migrations bind nothing of ours: DDL only, and the migrator's own bookkeeping (exempt).
+      const bookkeeping = log.filter((s) => s.sql.includes("effect_sql_migrations") && s.params.length > 0)
+      assert.lengthOf(bookkeeping, 1)
+      const ours = log.filter((s) => s.params.length > 0 && !s.sql.includes("effect_sql_migrations"))
+      assert.deepStrictEqual(
+        ours.map((s) => inlined(s).replace(/\s+/g, " ")),
+        [
+          "INSERT INTO [dbo].[pipeline_run] (run_id, correlation_id, week_start, week_end, status, started_at) SELECT NVarChar'run-1', NVarChar'corr-1', Date'2019-12-01', Date'2019-12-07', N'RUNNING', DateTime2'2019-12-08 06:00:00.001000' WHERE NOT EXISTS (SELECT 1 FROM [dbo].[pipeline_run] WITH (UPDLOCK, HOLDLOCK) WHERE run_id = NVarChar'run-1')",
+          "MERGE [dbo].[pipeline_stage] WITH (HOLDLOCK) AS target USING (SELECT NVarChar'run-1' AS run_id, NVarChar'load' AS stage) AS source ON target.run_id = source.run_id AND target.stage = source.stage WHEN MATCHED THEN UPDATE SET status = N'RUNNING', started_at = DateTime2'2019-12-08 06:00:01.000000', finished_at = NULL, rows_in = NULL, rows_out = NULL, error_type = NULL, error_message = NULL WHEN NOT MATCHED THEN INSERT (run_id, stage, status, started_at) VALUES (source.run_id, source.stage, N'RUNNING', DateTime2'2019-12-08 06:00:01.000000');",
+          "UPDATE [dbo].[pipeline_stage] SET status = NVarChar'FAILED', finished_at = DateTime2'2019-12-08 06:00:02.000000', rows_in = BigInt(5), rows_out = BigInt(4), error_type = NVarChar'WarehouseError', error_message = NVarChar'it''s down' OUTPUT INSERTED.run_id WHERE run_id = NVarChar'run-1' AND stage = NVarChar'load'",
+          "UPDATE [dbo].[pipeline_run] SET status = NVarChar'SUCCESS_WITH_REJECTS', rows_fetched = BigInt(100), rows_output = BigInt(93), rows_rejected = BigInt(7), reject_rate_pct = Float(7), reject_threshold_pct = Float(7.5), finished_at = DateTime2'2019-12-08 06:10:00.123000', output_path = NVarChar'out/events.parquet', rejects_path = NVarChar'out/rejects.parquet', error_type = NVarChar(NULL), error_message = NVarChar(NULL) OUTPUT INSERTED.run_id WHERE run_id = NVarChar'run-1'",
+          `SELECT TOP (Int(2)) ${EXPORT_COLUMNS} FROM [dbo].[vw_salesforce_customer_weekly_export] WHERE week_start = Date'2019-12-01' AND week_end = Date'2019-12-07' ORDER BY user_id`,
+          `SELECT TOP (Int(2)) ${EXPORT_COLUMNS} FROM [dbo].[vw_salesforce_customer_weekly_export] WHERE week_start = Date'2019-12-01' AND week_end = Date'2019-12-07' AND user_id > NVarChar'u2' ORDER BY user_id`,
+        ],
+      )
     }),
   )
 })
