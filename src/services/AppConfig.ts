@@ -196,14 +196,14 @@ const salesforce = R.all({
   objectName: R.matching("SF_OBJECT_NAME", "must be an API name", /^[A-Za-z]\w*$/, "Customer_Weekly_Metric__c"),
   externalIdField: R.matching("SF_EXTERNAL_ID_FIELD", "must be an API name", /^[A-Za-z]\w*$/, "External_Signal_Id__c"),
   batchSize: R.integer("SF_BATCH_SIZE", 10_000, 1, 10_000_000),
-  maxErrorRatePct: R.decimal("SF_MAX_ERROR_RATE_PCT", 10, 0, 100),
+  maxErrorRatePct: R.percent("SF_MAX_ERROR_RATE_PCT", 10),
   pollIntervalSeconds: R.decimal("SF_POLL_INTERVAL_SECONDS", 2, 0.01, 300),
   pollTimeoutSeconds: R.decimal("SF_POLL_TIMEOUT_SECONDS", 600, 1, 86_400),
   fieldMappingFile: R.optionalText("SF_FIELD_MAPPING_FILE"),
 })
 
 const quality = R.all({
-  rejectThresholdPct: R.decimal("REJECT_THRESHOLD_PCT", 5.0, 0, 100),
+  rejectThresholdPct: R.percent("REJECT_THRESHOLD_PCT", 5.0),
   minValidRows: R.integer("MIN_VALID_ROWS", 1, 0),
   parquetRowGroupSize: R.integer("PARQUET_ROW_GROUP_SIZE", 100_000, 1_000, 10_000_000),
   transformWorkers: R.integer("TRANSFORM_WORKERS", 2, 0, 64),

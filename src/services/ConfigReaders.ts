@@ -1,5 +1,6 @@
 import { Config, Effect, Either, Option, Redacted } from "effect"
 import { ConfigurationError, invalidSetting } from "../domain/Errors.js"
+import { holdsDecimal } from "../domain/ExactRate.js"
 import { validateLakePath } from "../domain/LakePath.js"
 
 /**
@@ -92,6 +93,18 @@ const bounded =
 export const integer = bounded("an integer", /^[+-]?\d+$/)
 
 export const decimal = bounded("a number", /^[+-]?(\d+\.?\d*|\.\d+)$/)
+
+/**
+ * A percentage a rate is held to (0 to 100), compared exactly (`exceedsPct`): refused when the
+ * number cannot hold the decimal as written (more than 15 significant digits), so that what is
+ * compared is what was written.
+ */
+export const percent = (setting: string, fallback: number): Reader<number> =>
+  Effect.flatMap(Effect.zip(decimal(setting, fallback, 0, 100), raw(setting)), ([value, text]) =>
+    Option.isSome(text) && !holdsDecimal(text.value, value)
+      ? Effect.fail(invalidSetting(setting, "must have at most 15 significant digits", text.value))
+      : Effect.succeed(value),
+  )
 
 export const optionalOneOf = <const Values extends ReadonlyArray<string>>(
   setting: string,

@@ -40,4 +40,24 @@ describe("dataset quality checks", () => {
   it("take a minimum of 0 valid rows for an empty week", () => {
     assert.isUndefined(failedChecksError(qualityChecks(noQualityCounts, 0, week), week))
   })
+
+  // One week per check, breaking that check alone by one row; the expected names are written out here.
+  const breaking = [
+    [{ validRows: 4, nullUserId: 0, outsideWeek: 0, negativePrice: 0 }, "min_valid_rows", 4],
+    [{ validRows: 5, nullUserId: 1, outsideWeek: 0, negativePrice: 0 }, "null_user_id", 1],
+    [{ validRows: 5, nullUserId: 0, outsideWeek: 1, negativePrice: 0 }, "event_time_in_week", 1],
+    [{ validRows: 5, nullUserId: 0, outsideWeek: 0, negativePrice: 1 }, "non_negative_price", 1],
+  ] as const
+
+  for (const [counts, name, count] of breaking)
+    it(`fail ${name} alone when one row breaks it`, () => {
+      const checks = qualityChecks(counts, 5, week)
+      assert.deepStrictEqual(
+        checks.filter((check) => !check.passed).map((check) => [check.name, check.count]),
+        [[name, count]],
+      )
+      const error = failedChecksError(checks, week)
+      assert.deepStrictEqual(Object.keys(error?.details.failed_checks as object), [name])
+      assert.include(error?.message, "failed 1 data quality check:")
+    })
 })

@@ -104,6 +104,10 @@ describe("AppConfig", () => {
     [{ API_MAX_PAGES: "2.5" }, 'API_MAX_PAGES must be an integer from 1 to 100000000 (got "2.5")'],
     [{ REJECT_THRESHOLD_PCT: "100.5" }, 'REJECT_THRESHOLD_PCT must be a number from 0 to 100 (got "100.5")'],
     [{ REJECT_THRESHOLD_PCT: "five" }, 'REJECT_THRESHOLD_PCT must be a number from 0 to 100 (got "five")'],
+    [
+      { REJECT_THRESHOLD_PCT: "6.99999999999999999999" },
+      'REJECT_THRESHOLD_PCT must have at most 15 significant digits (got "6.99999999999999999999")',
+    ],
     [{ LOG_LEVEL: "loud" }, 'LOG_LEVEL must be one of DEBUG, INFO, WARNING, WARN, ERROR, CRITICAL (got "loud")'],
     [{ SF_DOMAIN: "prod" }, 'SF_DOMAIN must be one of login, test (got "prod")'],
     [
@@ -127,6 +131,10 @@ describe("AppConfig", () => {
     ],
     [{ SF_API_VERSION: "v62" }, 'SF_API_VERSION must look like 62.0 (got "v62")'],
     [{ SF_MAX_ERROR_RATE_PCT: "200" }, 'SF_MAX_ERROR_RATE_PCT must be a number from 0 to 100 (got "200")'],
+    [
+      { SF_MAX_ERROR_RATE_PCT: "0.1000000000000000001" },
+      'SF_MAX_ERROR_RATE_PCT must have at most 15 significant digits (got "0.1000000000000000001")',
+    ],
     [{ MIN_VALID_ROWS: "-1" }, 'MIN_VALID_ROWS must be an integer of at least 0 (got "-1")'],
     [{ TRANSFORM_WORKERS: "two" }, 'TRANSFORM_WORKERS must be an integer from 0 to 64 (got "two")'],
     [

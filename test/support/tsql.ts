@@ -54,3 +54,28 @@ export const runOnMssql = <A, E>(self: Effect.Effect<A, E, Warehouse>, respond?:
       Effect.map((result) => ({ result, log })),
     )
   })
+
+const two = (n: number) => String(n).padStart(2, "0")
+
+/** A bound value as a T-SQL typed literal, written from the value tedious receives and its type. */
+export const literalOf = (param: unknown): string => {
+  if (!isMssqlParam(param)) return `untyped(${JSON.stringify(param)})`
+  const type = param.i0.name
+  const value = param.i1
+  if (value === null || value === undefined) return `${type}(NULL)`
+  if (value instanceof Date) {
+    if (type === "Date") return `Date'${value.toISOString().slice(0, 10)}'`
+    const delta = (value as Date & { nanosecondDelta?: number }).nanosecondDelta ?? 0
+    const micros = value.getUTCMilliseconds() * 1000 + Math.round(delta * 1_000_000)
+    const d = value
+    const date = `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`
+    const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
+    return `${type}'${date} ${time}.${String(micros).padStart(6, "0")}'`
+  }
+  if (typeof value === "string") return `${type}'${value.replace(/'/g, "''")}'`
+  return `${type}(${String(value)})`
+}
+
+/** The statement with each `@n` replaced by its bound value as a typed literal: what the server evaluates. */
+export const inlined = ({ sql, params }: Recorded): string =>
+  sql.replace(/@(\d+)\b/g, (_, n: string) => literalOf(params[Number(n) - 1]))

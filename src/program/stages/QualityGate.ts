@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
 import { DataQualityError } from "../../domain/Errors.js"
+import { exceedsPct } from "../../domain/ExactRate.js"
 import { RunStatus, rejectRatePct, type StageName, successStatus } from "../../domain/RunStatus.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { RunContext } from "../pipeline/RunContext.js"
@@ -28,7 +29,8 @@ export interface GateCounts {
 /**
  * The quality gate: the run fails with `DataQualityError` when more than `thresholdPct` percent of
  * the week's records were rejected (exactly the threshold passes). Otherwise the status is
- * SUCCESS, or SUCCESS_WITH_REJECTS when some were.
+ * SUCCESS, or SUCCESS_WITH_REJECTS when some were. The rate is compared exactly (7 of 100 is 7 %,
+ * not 7.000000000000001 %); the float `rate` is only reported.
  */
 export const qualityGate = (counts: GateCounts, thresholdPct: number): Effect.Effect<Output, DataQualityError> =>
   Effect.gen(function* () {
@@ -40,7 +42,7 @@ export const qualityGate = (counts: GateCounts, thresholdPct: number): Effect.Ef
       rows_rejected: counts.rowsRejected,
       rows_valid: counts.rowsFetched - counts.rowsRejected,
     }
-    if (rate > thresholdPct) {
+    if (exceedsPct(counts.rowsRejected, counts.rowsFetched, thresholdPct)) {
       return yield* new DataQualityError({
         message: `reject rate ${rate.toFixed(2)}% is above the threshold of ${thresholdPct}% (REJECT_THRESHOLD_PCT): ${counts.rowsRejected} of ${counts.rowsFetched} records rejected`,
         details,

@@ -8,6 +8,7 @@ import {
   SalesforceSyncError,
   type WarehouseError,
 } from "../../domain/Errors.js"
+import { exceedsPct } from "../../domain/ExactRate.js"
 import type { StageName } from "../../domain/RunStatus.js"
 import type { Week } from "../../domain/Week.js"
 import { AppConfig, type SalesforceSettings } from "../../services/AppConfig.js"
@@ -181,7 +182,7 @@ const judge = (result: Output, tally: PlanTally, settings: SalesforceSettings) =
       }),
     )
     const samples = samplesForLog(result.errorSamples)
-    if (errorRatePct > settings.maxErrorRatePct) {
+    if (exceedsPct(result.failed, result.sent, settings.maxErrorRatePct)) {
       yield* Effect.logError("Salesforce rows failed").pipe(Effect.annotateLogs({ error_samples: samples }))
       return yield* new SalesforceSyncError({
         message: `${result.failed} of ${result.sent} rows failed (${errorRatePct.toFixed(2)}%), more than SF_MAX_ERROR_RATE_PCT ${settings.maxErrorRatePct}%`,
