@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeFileSystem, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as AppConfigProvider from "../layers/config/AppConfigProvider.js"
 import * as CrmJsforce from "../layers/crm/CrmJsforce.js"
 import * as EventsApiHttp from "../layers/events-api/EventsApiHttp.js"
@@ -11,6 +11,7 @@ import * as Tracing from "../layers/telemetry/Tracing.js"
 import * as ProgressTerminal from "../layers/terminal/ProgressTerminal.js"
 import * as WarehouseFromSettings from "../layers/warehouse/WarehouseFromSettings.js"
 import { makeCli } from "./cli/Cli.js"
+import { exitCode } from "./cli/ExitCode.js"
 import { VERSION } from "./cli/Version.js"
 import type { Wiring } from "./cli/Wiring.js"
 
@@ -34,6 +35,6 @@ makeCli(live)(process.argv).pipe(
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1),
+    teardown: (exit, onExit) => onExit(exitCode(exit)),
   }),
 )
