@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeContext, NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
@@ -24,6 +21,7 @@ import { Crm } from "../../src/services/Crm.js"
 import { EventsApi } from "../../src/services/EventsApi.js"
 import { Lake } from "../../src/services/Lake.js"
 import { flaky, type Outage } from "./FlakyWarehouse.js"
+import { tempDir as makeTempDir } from "./TempDir.js"
 
 export const PAGE_SIZE = 500
 
@@ -71,7 +69,7 @@ export const cliWith = (
  */
 export const makeHarness = (options: HarnessOptions = {}) =>
   Effect.gen(function* () {
-    const dir = mkdtempSync(join(tmpdir(), "retl-pipeline-"))
+    const dir = makeTempDir("retl-pipeline-")
     const data: EcomData = { seed: 7, eventsPerWeek: 2_000, malformedPct: 2, ...options.data }
     const org = new CrmMemory.MemoryOrg()
     const shared = yield* Layer.build(

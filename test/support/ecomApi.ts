@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Exit, Layer, Scope, TestClock } from "effect"
 import type { Week } from "../../src/domain/Week.js"
@@ -9,6 +6,7 @@ import { type EcomApiOptions, type RunningEcomApi, serveEcomApi } from "../../sr
 import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
 import * as EventsApiHttp from "../../src/layers/events-api/EventsApiHttp.js"
 import type { EventsPage } from "../../src/services/EventsApi.js"
+import { tempDir as makeTempDir } from "./TempDir.js"
 
 export const API_KEY = "test-key-5f1c2a"
 
@@ -46,7 +44,7 @@ export const liveEventsApi = (
 
 /** Where the extract of `week` writes, under a fresh temp directory. */
 export const extractPaths = (week: Week): WeekPaths => {
-  const root = mkdtempSync(join(tmpdir(), "retl-extract-"))
+  const root = makeTempDir("retl-extract-")
   return weekPaths(
     {
       localDataDir: root,
