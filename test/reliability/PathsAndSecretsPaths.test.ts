@@ -353,7 +353,7 @@ describe("the CLI and the pipeline with hostile run ids, weeks and lake prefixes
     await checkGenerated(
       "paths",
       "CLI: hostile --week-start/--week-end, WEEK_START/WEEK_END, --from/--to",
-      { short: 10, long: 300 },
+      { short: 20, long: 300 },
       fc.tuple(weekText, fc.constantFrom("flags", "settings", "backfill")),
       async ([bad, where]) => {
         const run =

@@ -29,8 +29,8 @@ export interface HarnessOptions {
   readonly data?: Partial<EcomData>
   /** Replaces what page `n` of `week` answers (an error, say); undefined keeps the generated page. */
   readonly page?: (week: Week, n: number) => TestPage | undefined
-  /** Real milliseconds page `n` of `week` takes to answer. */
-  readonly pageDelayMs?: (week: Week, n: number) => number
+  /** What page `n` of `week` waits for before it answers: a gate the test opens, say. */
+  readonly pageWait?: (week: Week, n: number) => Effect.Effect<void>
   /** The local disk of every run (NodeFileSystem by default): a disk that fills up, say. */
   readonly fileSystem?: Layer.Layer<FileSystem.FileSystem>
   /** Warehouse operations to take down while the set names them (see FlakyWarehouse). */
@@ -94,12 +94,12 @@ export const makeHarness = (options: HarnessOptions = {}) =>
           Effect.suspend(() => {
             requests.push({ week: week.start, page: n })
             const answer = options.page?.(week, n) ?? pageRecords(data, week, n, PAGE_SIZE)
-            const delay = options.pageDelayMs?.(week, n) ?? 0
-            return (
+            return Effect.zipRight(
+              options.pageWait?.(week, n) ?? Effect.void,
               Array.isArray(answer)
                 ? Effect.succeed(testPage(n, answer as ReadonlyArray<string>, data.eventsPerWeek))
-                : Effect.fail(answer as Exclude<TestPage, ReadonlyArray<string>>)
-            ).pipe(Effect.delay(delay))
+                : Effect.fail(answer as Exclude<TestPage, ReadonlyArray<string>>),
+            )
           }),
         health: Effect.void,
       }),

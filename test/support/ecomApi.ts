@@ -76,17 +76,24 @@ export const eventually = (what: string, check: () => boolean) =>
     return yield* Effect.dieMessage(`timed out waiting until ${what}`)
   })
 
-/** Waits until some fiber sleeps until `deadlineMs` on the TestClock (a retry wait or a timeout). */
-export const sleepingUntil = (deadlineMs: number) =>
+/** Waits until some fiber sleeps until a time `test` accepts on the TestClock; answers that time. */
+export const sleepingWhere = (what: string, test: (deadlineMs: number) => boolean) =>
   Effect.gen(function* () {
     for (let waited = 0; waited < 10_000; waited += 5) {
-      const sleeps = yield* TestClock.sleeps()
-      if ([...sleeps].includes(deadlineMs)) return
+      const found = [...(yield* TestClock.sleeps())].find(test)
+      if (found !== undefined) return found
       yield* realPause(5)
     }
     const sleeps = yield* TestClock.sleeps()
-    return yield* Effect.dieMessage(`no fiber sleeps until ${deadlineMs} ms; sleeps: ${[...sleeps].join(", ")}`)
+    return yield* Effect.dieMessage(`no fiber sleeps ${what}; sleeps: ${[...sleeps].join(", ")}`)
   })
+
+/**
+ * Waits until some fiber sleeps until `deadlineMs` on the TestClock (a retry wait or a timeout).
+ * Right after the clock was moved to just before it, this is also the proof that nothing woke up
+ * early: the sleeper is still there.
+ */
+export const sleepingUntil = (deadlineMs: number) => sleepingWhere(`until ${deadlineMs} ms`, (at) => at === deadlineMs)
 
 /** Lets the client through each wait in turn: waits until something sleeps until `deadline`, then moves the clock there. */
 export const passWaits = (...deadlines: ReadonlyArray<number>) =>
