@@ -2,13 +2,18 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { afterAll, onTestFinished } from "vitest"
+
+/**
+ * Vitest's hooks when this runs under vitest; none in a script a test runs as a child process
+ * (proxiedSync.ts), where importing vitest throws and whose directories are the script's to remove.
+ */
+const hooks = process.env.VITEST === undefined ? undefined : await import("vitest")
 
 const remove = (dir: string) => rmSync(dir, { recursive: true, force: true })
 
 /** Directories made outside any test (a `describe` body, an `it.layer`), removed when the file's tests end. */
 const forTheFile = new Set<string>()
-afterAll(() => {
+hooks?.afterAll(() => {
   for (const dir of forTheFile) remove(dir)
   forTheFile.clear()
 })
@@ -21,7 +26,7 @@ afterAll(() => {
 export const tempDir = (prefix: string): string => {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   try {
-    onTestFinished(() => remove(dir))
+    hooks?.onTestFinished(() => remove(dir))
   } catch {
     forTheFile.add(dir)
   }
