@@ -8,7 +8,10 @@ const program = Effect.gen(function* () {
   const emulator = yield* salesforceEmulator()
   const config = emulatorSettings(emulator.url.replace("127.0.0.1", "localhost"))
   const dir = yield* scopedTempDir("retl-proxy-")
-  const result = yield* runSync({ database: `${dir}/w.sqlite`, rows: () => metricsRows(3), config })
+  const result = yield* runSync(
+    { database: `${dir}/w.sqlite`, rows: () => metricsRows(3), config },
+    { outputDir: `${dir}/out` },
+  )
   process.stdout.write(`${JSON.stringify({ created: result.created, requests: emulator.requests.length })}\n`)
 }).pipe(Effect.scoped)
 

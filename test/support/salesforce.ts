@@ -92,7 +92,7 @@ export const defaultOptions = (overrides: Partial<SyncOptions> = {}): SyncOption
   dryRun: false,
   fullResync: false,
   requireSalesforce: false,
-  outputDir: tempDir("retl-sf-out-"),
+  outputDir: overrides.outputDir ?? tempDir("retl-sf-out-"),
   ...overrides,
 })
 
