@@ -22,7 +22,7 @@ const live: Wiring = {
     Layer.provide(PlatformConfigProvider.layerDotEnvAdd(process.env.CONFIG_FILE ?? "config.env")),
     Layer.provide(NodeFileSystem.layer),
   ),
-  tracing: (telemetry) => Tracing.layer(telemetry, VERSION),
+  tracing: (telemetry, secrets) => Tracing.layer(telemetry, VERSION, secrets),
   lake: LakeFromSettings.layer,
   warehouse: WarehouseFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   history: PipelineHistoryFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),

@@ -1,14 +1,13 @@
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect } from "effect"
 import { atomicWrite, fileFacts, removeAbandonedTemps, writeFileAtomic } from "../../src/platform/Files.js"
+import { tempDir as makeTempDir } from "../support/TempDir.js"
 import { assert, describe, it } from "../support/vitest.js"
 
-const dir = () => mkdtempSync(join(tmpdir(), "retl-files-"))
+const dir = () => makeTempDir("retl-files-")
 
 describe("Files", () => {
   it.effect("writes a file atomically, creating its directory", () =>

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { STAGES, type StageName } from "../../src/domain/RunStatus.js"
 import { adlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
@@ -22,6 +19,7 @@ import {
 import { type ProcessRun, runProcess, seededRandom, tail, trialSeed } from "../support/reliability/CrashProcess.js"
 import { SECRETS, scanCase } from "../support/reliability/Secrets.js"
 import { LONG, tally, trials } from "../support/reliability/Tally.js"
+import { tempDir as makeTempDir } from "../support/TempDir.js"
 import { assert, describe, layer } from "../support/vitest.js"
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
@@ -67,7 +65,7 @@ const BenchLive = Layer.scoped(
     const lake = yield* adlsEmulator({ accountKey: SECRETS.AZURE_STORAGE_ACCOUNT_KEY })
     const deploy = (name: string) =>
       Effect.map(salesforceEmulator(salesforceLogin), (sf) =>
-        deployment(mkdtempSync(join(tmpdir(), `retl-crash-${name}-`)), name, api, lake, sf),
+        deployment(makeTempDir(`retl-crash-${name}-`), name, api, lake, sf),
       )
     const d = yield* deploy("clean")
     seedPendingQueue(d, "a")

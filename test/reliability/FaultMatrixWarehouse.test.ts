@@ -110,10 +110,12 @@ const LIVE_CASES: ReadonlyArray<LiveCase> = [
       inject: (stack) => {
         holder = sqliteLockHolder(stack.sqlite)
       },
-      // Another writer takes the database just as the load starts, for longer than SQLite waits (5 s).
+      // Another writer takes the database just as the load starts, and keeps it until the load
+      // has given up waiting (busy_timeout) and said it will retry: a sync point, not a race of times.
       faulted: (stack) =>
         stack.run(RUN, {}, (line) => {
-          if (line.message === "load started") holder?.lockFor(5_500)
+          if (line.message === "load started") holder?.lock()
+          if (line.message === "warehouse load failed, will retry if attempts remain") holder?.release()
         }),
       expect: "recovers",
       evidence: (_stack, result) => {
@@ -122,8 +124,7 @@ const LIVE_CASES: ReadonlyArray<LiveCase> = [
         const retried = result.logs.filter((l) => l.message === "warehouse load failed, will retry if attempts remain")
         assert.strictEqual(retried.length, 1)
         assert.include(String(retried[0]?.error_message), "database is locked")
-        const loaded = result.logs.find((l) => l.message === "load succeeded")
-        assert.isAtLeast(Number(loaded?.duration_ms), 5_000)
+        assert.isTrue(result.logs.some((l) => l.message === "load succeeded"))
       },
     } satisfies LiveCase
   })(),

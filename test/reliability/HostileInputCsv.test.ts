@@ -113,7 +113,7 @@ describe("CSV injection and awkward text in Salesforce values", () => {
       await checkGenerated(
         "hostile-input",
         "salesforce sync: hostile user ids through jsforce to the emulator",
-        { short: 6, long: 200 },
+        { short: 20, long: 200 },
         fc.uniqueArray(hostileText, { minLength: 1, maxLength: 25 }),
         async (userIds) => {
           const rows = rowsWith(userIds)

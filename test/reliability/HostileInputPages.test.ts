@@ -1,8 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Cause, Effect, Either, Exit, Logger, Option } from "effect"
 import fc from "fast-check"
@@ -24,6 +22,7 @@ import {
   pageTotal,
 } from "../support/HostilePageArbitraries.js"
 import { checkGenerated } from "../support/reliability/Generated.js"
+import { tempDir as makeTempDir } from "../support/TempDir.js"
 import { afterAll, assert, beforeAll, describe, it } from "../support/vitest.js"
 
 const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
@@ -60,7 +59,7 @@ const goodRecords = (page: Page): ReadonlyArray<PageRecord> => (page.kind === "g
 const extractHolds = async (scenario: Scenario) => {
   const truth = scenario.pages.reduce((n, page) => n + goodRecords(page).length, 0)
   bodies = scenario.pages.map((page) => (page.kind === "good" ? goodBody(page, truth) : page.body))
-  const dir = mkdtempSync(join(tmpdir(), "retl-hostile-pages-"))
+  const dir = makeTempDir("retl-hostile-pages-")
   const paths = weekPaths(
     { localDataDir: dir, localRejectsDir: dir, stateDir: dir, lakeBasePath: "l", lakeRejectsBasePath: "r" },
     week,

@@ -1,8 +1,5 @@
-import { mkdtempSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Effect, Either, Exit, Layer, Scope } from "effect"
 import { ApiResponseError } from "../../src/domain/Errors.js"
 import { parseWeek } from "../../src/domain/Week.js"
@@ -15,8 +12,10 @@ import * as CrmJsforce from "../../src/layers/crm/CrmJsforce.js"
 import { runOfWeek } from "../../src/program/pipeline/RunOptions.js"
 import { Crm } from "../../src/services/Crm.js"
 import { type CliResult, jsonLines, runCli } from "../support/cli.js"
+import { startCollector } from "../support/OtlpCollector.js"
 import { makeHarness } from "../support/PipelineHarness.js"
 import { SECRETS, scanCase } from "../support/reliability/Secrets.js"
+import { tempDir as makeTempDir } from "../support/TempDir.js"
 import { afterAll, assert, beforeAll, describe, it } from "../support/vitest.js"
 
 /**
@@ -24,7 +23,8 @@ import { afterAll, assert, beforeAll, describe, it } from "../support/vitest.js"
  * failure that can be provoked cheaply: a refused key, a refused account key, a refused login,
  * broken settings, and services that echo what they were sent. Every byte each process printed
  * and every file it left (logs, sidecars, state, Parquet, the SQLite warehouse, the lake) is
- * grepped for every secret.
+ * grepped for every secret. Tracing is on in every run: each process exports its spans to an
+ * OTLP collector this suite serves, and every byte the collector received is grepped too.
  */
 const WEEK = ["--week-start", "2019-12-01", "--week-end", "2019-12-07"]
 const SF_USER = "secrets@example.com"
@@ -39,12 +39,13 @@ let salesforce: SalesforceEmulator
 /** Answers every request with 400 and the request echoed back, as some proxies and gateways do. */
 let echo: Server
 let echoUrl: string
+let collector: Awaited<ReturnType<typeof startCollector>>
 
 beforeAll(async () => {
   api = await inScope(
     serveEcomApi({ apiKey: SECRETS.API_KEY, withTotal: true, data: { seed: 5, eventsPerWeek: 400, malformedPct: 2 } }),
   )
-  lakeDir = mkdtempSync(join(tmpdir(), "retl-secrets-lake-"))
+  lakeDir = makeTempDir("retl-secrets-lake-")
   lake = await inScope(adlsEmulator({ accountKey: SECRETS.AZURE_STORAGE_ACCOUNT_KEY, dir: lakeDir }))
   salesforce = await SalesforceEmulator.start({
     username: SF_USER,
@@ -61,6 +62,7 @@ beforeAll(async () => {
       else response.writeHead(400, { "content-type": "text/plain" }).end(`bad request, you sent: ${seen}`)
     })
   })
+  collector = await startCollector()
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve))
   echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`
 }, 60_000)
@@ -69,6 +71,7 @@ afterAll(async () => {
   await Effect.runPromise(Scope.close(scope, Exit.void))
   await salesforce.close()
   await new Promise<void>((resolve) => echo.close(() => resolve()))
+  await collector.close()
 })
 
 /** A deployment with every secret set, its files under a fresh root. */
@@ -98,6 +101,7 @@ const deployment = (root: string, overrides: Record<string, string> = {}) => ({
   SF_SECURITY_TOKEN: SECRETS.SF_SECURITY_TOKEN,
   SF_POLL_INTERVAL_SECONDS: "0.05",
   LOG_LEVEL: "DEBUG",
+  OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
   ...overrides,
 })
 
@@ -116,7 +120,7 @@ const leakCases = (cases: ReadonlyArray<LeakCase>): Effect.Effect<Array<CliResul
     const results = yield* Effect.forEach(
       cases,
       (c) => {
-        const root = mkdtempSync(join(tmpdir(), "retl-secrets-"))
+        const root = makeTempDir("retl-secrets-")
         const run = runCli(c.args, { env: deployment(root, c.env), cwd: root, timeoutMs: 90_000 })
         return Effect.map(run, (result) => ({ c, root, result }))
       },
@@ -124,6 +128,8 @@ const leakCases = (cases: ReadonlyArray<LeakCase>): Effect.Effect<Array<CliResul
     )
     for (const { c, root, result } of results) scanCase(c.name, [result.stdout, result.stderr], [root])
     scanCase("secrets: the lake after those runs", [], [lakeDir])
+    assert.isAbove(collector.spans().length, 0, "the runs exported their spans")
+    scanCase("secrets: the spans at the OTLP collector", collector.bodies, [])
     return results.map((r) => r.result)
   })
 
@@ -270,7 +276,7 @@ describe("secrets never leak", () => {
           ["serve-adls"],
           ["serve-salesforce"],
         ]
-        const root = mkdtempSync(join(tmpdir(), "retl-secrets-help-"))
+        const root = makeTempDir("retl-secrets-help-")
         const env = deployment(root)
         // Two real processes with every secret in their environment; every command in this process,
         // its environment holding the secrets too while the command tree is built and asked for help.

@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Cause, Context, Effect, Either, Exit, Layer, Logger, Option, Scope } from "effect"
@@ -16,6 +15,7 @@ import { adlsLakeOn } from "../support/adlsLake.js"
 import { makeHarness } from "../support/PipelineHarness.js"
 import { checkGenerated } from "../support/reliability/Generated.js"
 import { tally } from "../support/reliability/Tally.js"
+import { tempDir as makeTempDir } from "../support/TempDir.js"
 import { afterAll, assert, beforeAll, describe, it } from "../support/vitest.js"
 
 const BYTES = "lake bytes\n"
@@ -136,7 +136,7 @@ let source: string
 const scope = Effect.runSync(Scope.make())
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "retl-paths-"))
+  root = makeTempDir("retl-paths-")
   for (const d of ["src", "out", "local-lake", "adls"]) mkdirSync(join(root, d))
   source = join(root, "src", "file.bin")
   writeFileSync(source, BYTES)
@@ -353,7 +353,7 @@ describe("the CLI and the pipeline with hostile run ids, weeks and lake prefixes
     await checkGenerated(
       "paths",
       "CLI: hostile --week-start/--week-end, WEEK_START/WEEK_END, --from/--to",
-      { short: 10, long: 300 },
+      { short: 20, long: 300 },
       fc.tuple(weekText, fc.constantFrom("flags", "settings", "backfill")),
       async ([bad, where]) => {
         const run =

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { tempDir as makeTempDir } from "../support/TempDir.js"
 import { assert, describe, it } from "../support/vitest.js"
 import { parseTally, renderReport, writeReport } from "./ReliabilityReport.js"
 
@@ -52,7 +52,7 @@ describe("RELIABILITY.md from the tally", () => {
   })
 
   it("writes nothing from a tally of the short mode only: npm test never rewrites RELIABILITY.md", () => {
-    const dir = mkdtempSync(join(tmpdir(), "retl-report-"))
+    const dir = makeTempDir("retl-report-")
     const tally = join(dir, "tally.jsonl")
     const target = join(dir, "RELIABILITY.md")
     writeFileSync(tally, `${line("crash-restart", "SIGKILL in extract · full run", 1, 1, "short")}\n`)

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Either } from "effect"
 import { loadSettings } from "../../src/services/AppConfig.js"
+import { tempDir as makeTempDir } from "../support/TempDir.js"
 import { assert, describe, it } from "../support/vitest.js"
 
 const root = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), "utf8")
@@ -37,7 +37,7 @@ describe("config.env.example", () => {
 
   it.effect("is valid as written and with every setting switched on", () =>
     Effect.gen(function* () {
-      const dir = mkdtempSync(join(tmpdir(), "retl-config-example-"))
+      const dir = makeTempDir("retl-config-example-")
       for (const [name, text] of [
         ["as-written.env", root("config.env.example")],
         ["all-on.env", exampleOn()],

@@ -29,6 +29,8 @@ export interface Export {
  */
 export const startCollector = async () => {
   const exports: Array<Export> = []
+  /** Every request body as it arrived, for a scan of the bytes themselves. */
+  const bodies: Array<string> = []
   const server = createServer((req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -37,7 +39,9 @@ export const startCollector = async () => {
         res.writeHead(404).end()
         return
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as TracesRequest
+      const text = Buffer.concat(chunks).toString("utf8")
+      bodies.push(text)
+      const body = JSON.parse(text) as TracesRequest
       for (const resourceSpans of body.resourceSpans) {
         exports.push({
           headers: req.headers,
@@ -53,6 +57,7 @@ export const startCollector = async () => {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     exports,
+    bodies,
     spans: () => exports.flatMap((e) => e.spans),
     close: () =>
       new Promise<void>((resolve) => {

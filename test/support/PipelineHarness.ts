@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeContext, NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
@@ -25,6 +22,7 @@ import { Crm } from "../../src/services/Crm.js"
 import { EventsApi } from "../../src/services/EventsApi.js"
 import { Lake } from "../../src/services/Lake.js"
 import { flaky, type Outage } from "./FlakyWarehouse.js"
+import { tempDir as makeTempDir } from "./TempDir.js"
 
 export const PAGE_SIZE = 500
 
@@ -32,8 +30,8 @@ export interface HarnessOptions {
   readonly data?: Partial<EcomData>
   /** Replaces what page `n` of `week` answers (an error, say); undefined keeps the generated page. */
   readonly page?: (week: Week, n: number) => TestPage | undefined
-  /** Real milliseconds page `n` of `week` takes to answer. */
-  readonly pageDelayMs?: (week: Week, n: number) => number
+  /** What page `n` of `week` waits for before it answers: a gate the test opens, say. */
+  readonly pageWait?: (week: Week, n: number) => Effect.Effect<void>
   /** The local disk of every run (NodeFileSystem by default): a disk that fills up, say. */
   readonly fileSystem?: Layer.Layer<FileSystem.FileSystem>
   /** Warehouse operations to take down while the set names them (see FlakyWarehouse). */
@@ -72,7 +70,7 @@ export const cliWith = (
  */
 export const makeHarness = (options: HarnessOptions = {}) =>
   Effect.gen(function* () {
-    const dir = mkdtempSync(join(tmpdir(), "retl-pipeline-"))
+    const dir = makeTempDir("retl-pipeline-")
     const data: EcomData = { seed: 7, eventsPerWeek: 2_000, malformedPct: 2, ...options.data }
     const org = new CrmMemory.MemoryOrg()
     const shared = yield* Layer.build(
@@ -97,12 +95,12 @@ export const makeHarness = (options: HarnessOptions = {}) =>
           Effect.suspend(() => {
             requests.push({ week: week.start, page: n })
             const answer = options.page?.(week, n) ?? pageRecords(data, week, n, PAGE_SIZE)
-            const delay = options.pageDelayMs?.(week, n) ?? 0
-            return (
+            return Effect.zipRight(
+              options.pageWait?.(week, n) ?? Effect.void,
               Array.isArray(answer)
                 ? Effect.succeed(testPage(n, answer as ReadonlyArray<string>, data.eventsPerWeek))
-                : Effect.fail(answer as Exclude<TestPage, ReadonlyArray<string>>)
-            ).pipe(Effect.delay(delay))
+                : Effect.fail(answer as Exclude<TestPage, ReadonlyArray<string>>),
+            )
           }),
         health: Effect.void,
       }),

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
@@ -10,6 +9,7 @@ import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js
 import { loggingLayer } from "../../src/program/cli/Logging.js"
 import { type TransformOptions, transform, validate } from "../../src/program/stages/Transform.js"
 import type { AppConfig } from "../../src/services/AppConfig.js"
+import { tempDir as makeTempDir } from "./TempDir.js"
 
 export const WEEK: Week = Either.getOrThrow(parseWeek("2019-11-01", "2019-11-07"))
 export const WEEK_START_MS = Date.UTC(2019, 10, 1)
@@ -19,7 +19,7 @@ export const INGESTED_AT_MICROS = Date.UTC(2019, 10, 28, 19) * 1000
 
 /** The paths of `WEEK` under a fresh temp directory. */
 export const tempWeek = (week: Week = WEEK): WeekPaths => {
-  const root = mkdtempSync(join(tmpdir(), "retl-transform-"))
+  const root = makeTempDir("retl-transform-")
   const paths = weekPaths(
     {
       localDataDir: join(root, "data"),

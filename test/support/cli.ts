@@ -51,3 +51,49 @@ export const jsonLines = (text: string): Array<Record<string, unknown>> =>
     .split("\n")
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
+
+/** A `reverse-etl` process still running: its output so far, a way to signal it, and how it ends. */
+export interface RunningCli {
+  readonly stderr: () => string
+  readonly signal: (signal: NodeJS.Signals) => void
+  /** Resolves when the process has exited and its output is closed. */
+  readonly exited: Effect.Effect<CliResult>
+}
+
+/**
+ * Starts the built `reverse-etl` binary as `runCli` does, but hands it back while it runs, so a
+ * test can signal it at a moment of its choosing (a sync point, never a guessed delay). The
+ * process is killed when the test's scope closes, if it still runs.
+ */
+export const startCli = (args: ReadonlyArray<string>, options: { env?: Record<string, string>; cwd?: string } = {}) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: options.cwd ?? process.cwd(),
+        env: { PATH: process.env.PATH ?? "", ...options.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk
+      })
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk
+      })
+      const closed = new Promise<CliResult>((resolve, reject) => {
+        child.on("error", reject)
+        child.on("close", (code) => resolve({ code, stdout, stderr }))
+      })
+      return { child, closed, stderr: () => stderr }
+    }),
+    ({ child }) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")),
+  ).pipe(
+    Effect.map(
+      ({ child, closed, stderr }): RunningCli => ({
+        stderr,
+        signal: (signal) => void child.kill(signal),
+        exited: Effect.promise(() => closed),
+      }),
+    ),
+  )

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Exit, Layer, Scope, TestClock } from "effect"
 import type { Week } from "../../src/domain/Week.js"
@@ -9,6 +6,7 @@ import { type EcomApiOptions, type RunningEcomApi, serveEcomApi } from "../../sr
 import * as AppConfigProvider from "../../src/layers/config/AppConfigProvider.js"
 import * as EventsApiHttp from "../../src/layers/events-api/EventsApiHttp.js"
 import type { EventsPage } from "../../src/services/EventsApi.js"
+import { tempDir as makeTempDir } from "./TempDir.js"
 
 export const API_KEY = "test-key-5f1c2a"
 
@@ -46,7 +44,7 @@ export const liveEventsApi = (
 
 /** Where the extract of `week` writes, under a fresh temp directory. */
 export const extractPaths = (week: Week): WeekPaths => {
-  const root = mkdtempSync(join(tmpdir(), "retl-extract-"))
+  const root = makeTempDir("retl-extract-")
   return weekPaths(
     {
       localDataDir: root,
@@ -68,27 +66,34 @@ export const pageLines = (page: EventsPage): ReadonlyArray<string> => {
 /** Waits a little real time: for a socket to do its part while the TestClock stands still. */
 export const realPause = (ms = 30) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
 
-/** Polls (in real time, up to 10 s) until `check` holds. */
+/** Polls (in real time, up to 10 s of it however slow the machine) until `check` holds. */
 export const eventually = (what: string, check: () => boolean) =>
   Effect.gen(function* () {
-    for (let waited = 0; waited < 10_000; waited += 5) {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
       if (check()) return
       yield* realPause(5)
     }
     return yield* Effect.dieMessage(`timed out waiting until ${what}`)
   })
 
-/** Waits until some fiber sleeps until `deadlineMs` on the TestClock (a retry wait or a timeout). */
-export const sleepingUntil = (deadlineMs: number) =>
+/** Waits until some fiber sleeps until a time `test` accepts on the TestClock; answers that time. */
+export const sleepingWhere = (what: string, test: (deadlineMs: number) => boolean) =>
   Effect.gen(function* () {
-    for (let waited = 0; waited < 10_000; waited += 5) {
-      const sleeps = yield* TestClock.sleeps()
-      if ([...sleeps].includes(deadlineMs)) return
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const found = [...(yield* TestClock.sleeps())].find(test)
+      if (found !== undefined) return found
       yield* realPause(5)
     }
     const sleeps = yield* TestClock.sleeps()
-    return yield* Effect.dieMessage(`no fiber sleeps until ${deadlineMs} ms; sleeps: ${[...sleeps].join(", ")}`)
+    return yield* Effect.dieMessage(`no fiber sleeps ${what}; sleeps: ${[...sleeps].join(", ")}`)
   })
+
+/**
+ * Waits until some fiber sleeps until `deadlineMs` on the TestClock (a retry wait or a timeout).
+ * Right after the clock was moved to just before it, this is also the proof that nothing woke up
+ * early: the sleeper is still there.
+ */
+export const sleepingUntil = (deadlineMs: number) => sleepingWhere(`until ${deadlineMs} ms`, (at) => at === deadlineMs)
 
 /** Lets the client through each wait in turn: waits until something sleeps until `deadline`, then moves the clock there. */
 export const passWaits = (...deadlines: ReadonlyArray<number>) =>

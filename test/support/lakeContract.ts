@@ -1,17 +1,17 @@
 import { createHash, randomBytes } from "node:crypto"
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Effect, Layer, Option } from "effect"
 import { Lake } from "../../src/services/Lake.js"
 import { captureJsonLogs } from "./logs.js"
+import { tempDir as makeTempDir } from "./TempDir.js"
 import { assert, describe, it } from "./vitest.js"
 
 export const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex")
 
-export const tempDir = (name = "retl-lake-") => mkdtempSync(join(tmpdir(), name))
+export const tempDir = (name = "retl-lake-") => makeTempDir(name)
 
 /** A local file with these bytes (random ones when a size is given). */
 export const localFile = (dir: string, name: string, data: Uint8Array | number): { path: string; bytes: Buffer } => {

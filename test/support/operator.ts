@@ -1,7 +1,6 @@
 /** What the operator commands' CLI tests share: a demo-like deployment on the emulators, and checks on its files. */
 import { createHash } from "node:crypto"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { adlsEmulator } from "../../src/emulators/adls/AdlsEmulator.js"
@@ -19,6 +18,7 @@ import type { runJson, stageJson, statusJson } from "../../src/program/operator/
 import { type CliResult, runCli } from "./cli.js"
 import { cliWith } from "./PipelineHarness.js"
 import { liveWiring } from "./reliability/LiveStack.js"
+import { scopedTempDir } from "./TempDir.js"
 import { assert } from "./vitest.js"
 
 export const API_KEY = "operator-api-key"
@@ -29,10 +29,7 @@ export const OBJECT = "Customer_Weekly_Metric__c"
 export const DAY_MS = 86_400_000
 
 /** A directory of the test's own, removed when the test ends. */
-export const tempRoot = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "retl-operator-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
-)
+export const tempRoot = scopedTempDir("retl-operator-")
 
 /** The demo's setup: the three emulators in this process, SQLite and state under `dir`. */
 export const deployment = (dir: string, data: EcomData, salesforce: (sf: SalesforceEmulator) => void = () => {}) =>

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Migrator } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
@@ -18,6 +15,7 @@ import { type SyncOptions, salesforceSync } from "../../src/program/stages/Sales
 import type { AppConfig } from "../../src/services/AppConfig.js"
 import type { Crm } from "../../src/services/Crm.js"
 import { Warehouse } from "../../src/services/Warehouse.js"
+import { tempDir as makeTempDir } from "./TempDir.js"
 
 export const WEEK = Effect.runSync(parseWeek("2019-12-01", "2019-12-07"))
 
@@ -59,7 +57,7 @@ export const stubWarehouse = (rows: () => Iterable<CustomerWeeklyMetrics>): Laye
   })
 }
 
-export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
+export const tempDir = (prefix: string) => makeTempDir(prefix)
 
 /** A SQLite database file with the sync's migration applied; each layer built on it sees the same tables. */
 export const sqliteLayer = (filename: string) => {
@@ -94,7 +92,7 @@ export const defaultOptions = (overrides: Partial<SyncOptions> = {}): SyncOption
   dryRun: false,
   fullResync: false,
   requireSalesforce: false,
-  outputDir: tempDir("retl-sf-out-"),
+  outputDir: overrides.outputDir ?? tempDir("retl-sf-out-"),
   ...overrides,
 })
 

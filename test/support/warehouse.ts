@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { NodeFileSystem } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
@@ -9,6 +6,7 @@ import { parseWeek, type Week } from "../../src/domain/Week.js"
 import * as SqlClientSqlite from "../../src/layers/warehouse/SqlClientSqlite.js"
 import * as WarehouseSql from "../../src/layers/warehouse/WarehouseSql.js"
 import { Warehouse } from "../../src/services/Warehouse.js"
+import { tempDir as makeTempDir } from "./TempDir.js"
 
 export const week = (start: string, end: string): Week => {
   const parsed = parseWeek(start, end)
@@ -40,7 +38,7 @@ export const eventRow = (overrides: Partial<EventRow> = {}, inWeek: Week = WEEK)
   ...overrides,
 })
 
-export const tempDir = (prefix = "retl-wh-") => mkdtempSync(join(tmpdir(), prefix))
+export const tempDir = (prefix = "retl-wh-") => makeTempDir(prefix)
 
 /** The SQL warehouse over a real SQLite database (a file or `:memory:`), its client exposed too. */
 export const sqliteWarehouse = (path: string, options: WarehouseSql.WarehouseSqlOptions = {}) =>

@@ -1,8 +1,9 @@
-import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
+import { OtlpSerialization } from "@effect/opentelemetry/OtlpSerialization"
 import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpBody } from "@effect/platform"
 import { Layer, Option, Redacted } from "effect"
 import { parseOtlpHeaders } from "../../domain/OtlpHeaders.js"
+import { secretScrubber } from "../../domain/SecretText.js"
 import type { TelemetrySettings } from "../../services/AppConfig.js"
 
 /**
@@ -12,8 +13,16 @@ import type { TelemetrySettings } from "../../services/AppConfig.js"
  * its process exits. A collector that is down costs at most `shutdownTimeout` at exit and never
  * fails the command. Without an endpoint this is no layer at all: spans stay in the process,
  * where log lines still carry their trace and span ids.
+ *
+ * Every batch is scrubbed of `secrets` as a log line is (the same scrubber, over the finished
+ * JSON): a span's name, attributes, events and error status carry whatever an error message
+ * brought along, and the collector is one more place a secret must not reach.
  */
-export const layer = (settings: TelemetrySettings, serviceVersion: string): Layer.Layer<never> =>
+export const layer = (
+  settings: TelemetrySettings,
+  serviceVersion: string,
+  secrets: ReadonlyArray<string> = [],
+): Layer.Layer<never> =>
   Option.match(settings.otlpEndpoint, {
     onNone: () => Layer.empty,
     onSome: (endpoint) =>
@@ -26,5 +35,12 @@ export const layer = (settings: TelemetrySettings, serviceVersion: string): Laye
         }),
         exportInterval: "5 seconds",
         shutdownTimeout: "3 seconds",
-      }).pipe(Layer.provide(OtlpSerialization.layerJson), Layer.provide(FetchHttpClient.layer)),
+      }).pipe(Layer.provide(scrubbedJson(secrets)), Layer.provide(FetchHttpClient.layer)),
   })
+
+/** OTLP/HTTP JSON, as `OtlpSerialization.layerJson` sends it, with every secret blanked out. */
+const scrubbedJson = (secrets: ReadonlyArray<string>) => {
+  const scrub = secretScrubber(secrets)
+  const json = (data: unknown) => HttpBody.text(scrub(JSON.stringify(data)), "application/json")
+  return Layer.succeed(OtlpSerialization, { traces: json, metrics: json, logs: json })
+}

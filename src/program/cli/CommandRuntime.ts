@@ -49,7 +49,7 @@ export const runCommand = <A, E, R, ROut, E2, RIn>(
       Effect.provide(services),
       logFailure(command),
       Effect.provideService(AppConfig, settings),
-      Effect.provide(wiring.tracing?.(settings.telemetry) ?? Layer.empty),
+      Effect.provide(wiring.tracing?.(settings.telemetry, secretValues(settings)) ?? Layer.empty),
       Effect.provide(logging(settings.logLevel, secretValues(settings))),
     )
   }).pipe(Effect.annotateLogs({ correlation_id: crypto.randomUUID(), command }))

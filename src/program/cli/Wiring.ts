@@ -40,6 +40,9 @@ export interface Wiring {
   readonly terminalProgress?: Layer.Layer<Progress>
   /** Where finished log lines go; stderr when absent. */
   readonly writeLog?: (line: string) => void
-  /** Where a command's spans go once settings are known; they stay in the process when absent. */
-  readonly tracing?: (settings: TelemetrySettings) => Layer.Layer<never>
+  /**
+   * Where a command's spans go once settings are known, scrubbed of the configured `secrets`;
+   * they stay in the process when absent.
+   */
+  readonly tracing?: (settings: TelemetrySettings, secrets: ReadonlyArray<string>) => Layer.Layer<never>
 }

@@ -17,7 +17,11 @@ const runJob = async (connection: Connection, csv: string) => {
   await job.uploadData(csv)
   await job.close()
   let info = await job.check()
-  while (info.state === "InProgress" || info.state === "UploadComplete") info = await job.check()
+  // Bounded: a job the emulator never finishes fails the test instead of hanging it.
+  for (let checks = 0; info.state === "InProgress" || info.state === "UploadComplete"; checks++) {
+    if (checks === 10_000) throw new Error(`job ${info.id} still ${info.state} after ${checks} checks`)
+    info = await job.check()
+  }
   const rows = async (raw: Promise<string>) => parse(await raw, { columns: true }) as Array<Record<string, string>>
   return {
     info,

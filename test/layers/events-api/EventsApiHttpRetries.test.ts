@@ -10,8 +10,8 @@ import {
   liveEventsApi,
   pageLines,
   passWaits,
-  realPause,
   sleepingUntil,
+  sleepingWhere,
 } from "../../support/ecomApi.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
@@ -35,7 +35,7 @@ describe("EventsApiHttp retries against the emulator (TestClock)", () => {
       yield* sleepingUntil(5_000)
       assert.deepStrictEqual(statuses(api), ["429"])
       yield* TestClock.adjust("4999 millis")
-      yield* realPause()
+      yield* sleepingUntil(5_000)
       assert.deepStrictEqual(statuses(api), ["429"], "no retry before Retry-After has passed")
       yield* TestClock.adjust("1 millis")
       yield* sleepingUntil(9_000)
@@ -55,7 +55,7 @@ describe("EventsApiHttp retries against the emulator (TestClock)", () => {
       const start = yield* TestClock.currentTimeMillis
       const fiber = yield* Effect.fork(page(1).pipe(Effect.provide(liveEventsApi(api))))
       yield* eventually("the emulator answered 429", () => api.requests().length === 1)
-      yield* realPause(50)
+      yield* sleepingWhere("for the Retry-After date", (at) => at - start > 18_000 && at - start <= 21_000)
       const sleeps = [...(yield* TestClock.sleeps())].map((at) => at - start)
       // An HTTP date has whole seconds and the emulator's wall clock ran on while it answered, so
       // the wait is between 19 and 21 s: far above the 2 s backoff either way.

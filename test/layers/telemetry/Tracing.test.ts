@@ -1,5 +1,5 @@
 import { Effect, Exit, Layer } from "effect"
-import { DataQualityError } from "../../../src/domain/Errors.js"
+import { ApiResponseError, DataQualityError } from "../../../src/domain/Errors.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import * as Tracing from "../../../src/layers/telemetry/Tracing.js"
 import { type CommandWiring, runCommand } from "../../../src/program/cli/CommandRuntime.js"
@@ -13,7 +13,7 @@ const withCollector = <A, E>(f: (collector: Awaited<ReturnType<typeof startColle
 const wiringFor = (values: Record<string, string>, lines: Array<string>): CommandWiring => ({
   config: AppConfigProvider.layerFromMap(values),
   writeLog: (line) => void lines.push(line),
-  tracing: (telemetry) => Tracing.layer(telemetry, "9.9.9"),
+  tracing: (telemetry, secrets) => Tracing.layer(telemetry, "9.9.9", secrets),
 })
 
 /** A stage-shaped body: a stage span holding two page spans, one with an attribute. */
@@ -91,6 +91,30 @@ describe("tracing", () => {
         assert.strictEqual(gate?.status.code, 2)
         assert.include(gate?.status.message ?? "", "reject rate 12.5% is above 5%")
         assert.strictEqual(collector.exports[0]?.resource["service.name"], "reverse-etl")
+      }),
+    ),
+  )
+
+  it.live("scrubs every configured secret from the spans, as from the log lines", () =>
+    withCollector((collector) =>
+      Effect.gen(function* () {
+        const secret = 'span-secret-"Qx7\\z'
+        const message = `GET /datasets?key=${encodeURIComponent(secret)} failed for key ${secret}`
+        const body = Effect.fail(new ApiResponseError({ message, details: {} })).pipe(
+          Effect.withSpan("EventsApi.page", { attributes: { echoed: `header ${secret}` } }),
+        )
+        const lines: Array<string> = []
+        const settings = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, API_KEY: secret }
+        yield* Effect.exit(runCommand(wiringFor(settings, lines), "run", "json", body, Layer.empty))
+        const [page] = byName(collector.spans(), "EventsApi.page")
+        assert.strictEqual(page?.status.code, 2)
+        assert.include(page?.status.message ?? "", "failed for key ***")
+        assert.include(page?.status.message ?? "", "key=***")
+        assert.strictEqual(page === undefined ? undefined : attribute(page, "echoed"), "header ***")
+        for (const text of [...collector.bodies, lines.join("\n")]) {
+          for (const form of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])
+            assert.notInclude(text, form)
+        }
       }),
     ),
   )

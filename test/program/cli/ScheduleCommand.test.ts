@@ -1,22 +1,18 @@
-import { Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber } from "effect"
+import { eventually } from "../../support/ecomApi.js"
 import { makeHarness } from "../../support/PipelineHarness.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
-const waitFor = (check: () => boolean, what: string) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 400; i++) {
-      if (check()) return
-      yield* Effect.sleep("25 millis")
-    }
-    return yield* Effect.dieMessage(`timed out waiting for ${what}`)
-  })
+const waitFor = (check: () => boolean, what: string) => eventually(what, check)
 
 describe("schedule", () => {
   it.scopedLive("runs the checkpointed week on its cron and stops after the current stage when interrupted", () =>
     Effect.gen(function* () {
+      // The second week's page waits for the test: the interruption lands mid-extract, by construction.
+      const gate = yield* Deferred.make<void>()
       const h = yield* makeHarness({
         data: { eventsPerWeek: 400 },
-        pageDelayMs: (week) => (week.start === "2019-12-08" ? 300 : 0),
+        pageWait: (week) => (week.start === "2019-12-08" ? Deferred.await(gate) : Effect.void),
       })
       const settings = { WEEK_START: "2019-12-01", WEEK_END: "2019-12-07" }
       const fiber = yield* Effect.fork(h.cli(["schedule", "--cron", "* * * * * *"], settings))
@@ -32,7 +28,11 @@ describe("schedule", () => {
         () => h.logs.some((l) => l.message === "extract started" && l.week_start === "2019-12-08"),
         "run 2",
       )
-      yield* Fiber.interrupt(fiber)
+      // The interruption reaches the scheduler's fiber before the page answers: the signal is in
+      // its mailbox (synchronously) ahead of anything the opened gate resumes.
+      fiber.unsafeInterruptAsFork(yield* Effect.fiberId)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.await(fiber)
       const second = yield* h.query<{ run_id: string; status: string; error_type: string }>(
         "SELECT run_id, status, error_type FROM pipeline_run WHERE week_start = '2019-12-08'",
       )

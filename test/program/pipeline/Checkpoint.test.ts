@@ -1,8 +1,15 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Ref, TestClock } from "effect"
+import { Effect, Either, Layer, Logger, Option, Ref, TestClock } from "effect"
+import fc from "fast-check"
+import type { CheckpointMirror } from "../../../src/domain/CheckpointMirror.js"
+import { decodePendingLine } from "../../../src/domain/PendingUpdate.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
-import { weekFromCheckpoint } from "../../../src/program/pipeline/Checkpoint.js"
+import * as StateStoreMemory from "../../../src/layers/state/StateStoreMemory.js"
+import { replayWrite } from "../../../src/program/pipeline/AuditTrail.js"
+import { advanceCheckpoint, weekFromCheckpoint } from "../../../src/program/pipeline/Checkpoint.js"
+import { replayPendingUpdates } from "../../../src/program/pipeline/PendingQueue.js"
 import type { AppConfig } from "../../../src/services/AppConfig.js"
+import { StateStore } from "../../../src/services/StateStore.js"
 import { Warehouse } from "../../../src/services/Warehouse.js"
 import { flakyWarehouse } from "../../support/FlakyWarehouse.js"
 import { captureLogs } from "../../support/logs.js"
@@ -95,3 +102,106 @@ describe("the week --use-checkpoint runs", () => {
     }),
   )
 })
+
+/** One run as the scheduler makes it: replay the queue, run the checkpoint's week, move the checkpoint. */
+const down = { replayUp: true, advanceUp: false }
+const behind = { replayUp: false, advanceUp: true }
+
+interface RunStep {
+  /** Whether the warehouse takes checkpoint writes during the replay, then during the advance. */
+  readonly replayUp: boolean
+  readonly advanceUp: boolean
+}
+
+const plusDays = (iso: string, days: number) =>
+  new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
+
+/**
+ * The mirror against the warehouse after every run: never behind it; equal to it when it says it
+ * is synced; exactly the queued move ahead of it when it says it is not; and always one week's
+ * move (last completed week, then the week after it), never going back.
+ */
+const assertMirrorFollows = (
+  warehouseNext: string,
+  mirror: Option.Option<CheckpointMirror>,
+  previous: Option.Option<CheckpointMirror>,
+  queued: ReadonlyArray<string>,
+  step: string,
+) => {
+  if (Option.isNone(mirror)) return assert.isTrue(Option.isNone(previous), `${step}: the mirror disappeared`)
+  const m = mirror.value
+  assert.isTrue(m.next_week_start >= warehouseNext, `${step}: mirror ${m.next_week_start} behind ${warehouseNext}`)
+  assert.strictEqual(m.last_completed_week_start, plusDays(m.next_week_start, -7), `${step}: ${JSON.stringify(m)}`)
+  assert.strictEqual(m.last_completed_week_end, plusDays(m.next_week_start, -1), step)
+  assert.strictEqual(m.next_week_end, plusDays(m.next_week_start, 6), step)
+  if (m.warehouse_synced) assert.strictEqual(m.next_week_start, warehouseNext, `${step}: synced mirror ahead`)
+  else {
+    assert.strictEqual(m.next_week_start, plusDays(warehouseNext, 7), `${step}: unsynced mirror not one move ahead`)
+    assert.include(queued, m.last_completed_week_start, `${step}: unsynced mirror without its queued move`)
+  }
+  if (Option.isSome(previous)) {
+    assert.isTrue(m.next_week_start >= previous.value.next_week_start, `${step}: the mirror moved back`)
+  }
+}
+
+describe("the checkpoint mirror", () => {
+  it.live("is never behind the warehouse nor ahead of it, whatever writes fail and are replayed", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ replayUp: fc.boolean(), advanceUp: fc.boolean() }), { minLength: 1, maxLength: 8 }),
+          (steps: ReadonlyArray<RunStep>) => Effect.runPromise(mirrorScenario(steps)),
+        ),
+        // The example is the stale replay: a move queued, two later ones made, then the old one replayed.
+        { numRuns: 25, examples: [[[down, behind, behind, { replayUp: true, advanceUp: true }]]] },
+      ),
+    ),
+  )
+})
+
+const mirrorScenario = (steps: ReadonlyArray<RunStep>) =>
+  Effect.gen(function* () {
+    const failing = yield* Ref.make<ReadonlySet<string>>(new Set())
+    const checkpointWrites = (up: boolean) => Ref.set(failing, new Set(up ? [] : ["advanceCheckpoint"]))
+    yield* Effect.gen(function* () {
+      const warehouse = yield* Warehouse
+      const store = yield* StateStore
+      yield* warehouse.migrate
+      yield* warehouse.advanceCheckpoint(week("2019-11-24", "2019-11-30"))
+      // After the replay, and again after the advance: each may write the mirror.
+      const check = (previous: Option.Option<CheckpointMirror>, step: string) =>
+        Effect.gen(function* () {
+          const next = Option.getOrThrow(yield* warehouse.readCheckpoint).next.start
+          const queued = (yield* store.readPending).map((line) => {
+            const entry = decodePendingLine(line)
+            return Either.isRight(entry) && entry.right.update._tag === "AdvanceCheckpoint"
+              ? entry.right.update.completed.start
+              : ""
+          })
+          const mirror = yield* store.readCheckpointMirror
+          assertMirrorFollows(next, mirror, previous, queued, `${step} of ${JSON.stringify(steps)}`)
+          return mirror
+        })
+      for (const [i, step] of steps.entries()) {
+        const before = yield* store.readCheckpointMirror
+        yield* checkpointWrites(step.replayUp)
+        yield* replayPendingUpdates(replayWrite)
+        yield* checkpointWrites(true)
+        const replayed = yield* check(before, `the replay of run ${i + 1}`)
+        const due = yield* weekFromCheckpoint()
+        yield* checkpointWrites(step.advanceUp)
+        yield* advanceCheckpoint(due)
+        yield* checkpointWrites(true)
+        yield* check(replayed, `run ${i + 1}`)
+      }
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          flakyWarehouse(failing),
+          StateStoreMemory.layer,
+          AppConfigProvider.layerFromMap(configured),
+          Logger.remove(Logger.defaultLogger),
+        ),
+      ),
+    )
+  })

@@ -1,6 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { existsSync, readdirSync } from "node:fs"
 import { NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
@@ -12,6 +10,7 @@ import * as SqlClientSqlite from "../../../src/layers/warehouse/SqlClientSqlite.
 import { emulatorSettings } from "../../../src/program/cli/EmulatorSettings.js"
 import { runCli } from "../../support/cli.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
+import { tempDir as makeTempDir } from "../../support/TempDir.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 const partition = "week_start=2019-12-01/week_end=2019-12-07"
@@ -55,7 +54,7 @@ describe("reverse-etl run, end to end (CLI processes, emulators on 127.0.0.1, SQ
     "full run, the same week as five --stage processes on separate disks, checkpoint and quality gate",
     () =>
       Effect.gen(function* () {
-        const root = mkdtempSync(join(tmpdir(), "retl-e2e-"))
+        const root = makeTempDir("retl-e2e-")
         const api = yield* serveEcomApi({
           ...ecomApiDefaults,
           data: { seed: 11, eventsPerWeek: 3_000, malformedPct: 2 },

@@ -135,7 +135,10 @@ describe("extract against the emulator", () => {
       assert.strictEqual(flaky.result.rowsFetched, 15_000)
       const injected = flaky.api.requests().filter((r) => r.fault !== "ok").length
       assert.isAbove(injected, 3, "faults were injected")
-      assert.strictEqual(flaky.api.requests().length - injected, 30, "each page answered once in full")
+      // Every page was answered in full at least once. How many times is up to the machine: an
+      // answer that took longer than the 1 s client timeout is asked for again, as it should be.
+      const answered = new Set(flaky.api.requests().flatMap((r) => (r.fault === "ok" ? [r.page] : [])))
+      assert.strictEqual(answered.size, 30, "each page answered in full")
     }),
   )
 

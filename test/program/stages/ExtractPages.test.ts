@@ -6,7 +6,7 @@ import { parseWeek } from "../../../src/domain/Week.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import * as EventsApiTest from "../../../src/layers/events-api/EventsApiTest.js"
 import { type ExtractProgress, extract } from "../../../src/program/stages/Extract.js"
-import { ecomApi, eventually, extractPaths, liveEventsApi, realPause, sleepingUntil } from "../../support/ecomApi.js"
+import { ecomApi, eventually, extractPaths, liveEventsApi, sleepingUntil } from "../../support/ecomApi.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 const week = Either.getOrThrow(parseWeek("2019-12-01", "2019-12-07"))
@@ -107,7 +107,7 @@ describe("extract pacing against the emulator", () => {
       for (let k = 1; k <= 5; k++) {
         yield* sleepingUntil(2_000 * k)
         yield* TestClock.setTime(2_000 * k - 1)
-        yield* realPause()
+        yield* sleepingUntil(2_000 * k)
         assert.strictEqual(api.requests().length, k, `nothing more before ${2_000 * k} ms`)
         yield* TestClock.setTime(2_000 * k)
         yield* eventually(`request ${k + 1} went out at ${2_000 * k} ms`, () => api.requests().length === k + 1)

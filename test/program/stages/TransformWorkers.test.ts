@@ -3,6 +3,7 @@ import { Chunk, Effect, Either, Fiber, Stream } from "effect"
 import { readEventRows } from "../../../src/codecs/parquet/EventsParquetReader.js"
 import { decodeLine } from "../../../src/program/transform/EventLine.js"
 import { duckQuery, parquet } from "../../support/DuckDb.js"
+import { eventually } from "../../support/ecomApi.js"
 import { brokenLines, eventLines } from "../../support/RawEvents.js"
 import { assert, describe, it } from "../../support/vitest.js"
 import { INGESTED_AT_MICROS, runTransform, tempWeek, WEEK, WEEK_START_MS, writeRaw } from "../../support/WeekFixture.js"
@@ -110,7 +111,7 @@ describe("transform on worker threads", () => {
       const fiber = yield* Effect.fork(runTransform(paths, { PARQUET_ROW_GROUP_SIZE: "1000", TRANSFORM_WORKERS: "2" }))
       // Mid-week: once the events file is being written.
       const writing = () => readdirSync(paths.localDir).some((name) => name.startsWith(".events.parquet.tmp"))
-      yield* Effect.sleep("5 millis").pipe(Effect.repeat({ until: writing }))
+      yield* eventually("the events file is being written", writing)
       yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(readdirSync(paths.localDir), ["raw.ndjson"])
       assert.deepStrictEqual(existsSync(paths.localRejectsDir) ? readdirSync(paths.localRejectsDir) : [], [])

@@ -1,14 +1,14 @@
-import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { closeSync, openSync, readSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Chunk, Effect, Stream } from "effect"
 import { BufferPool, lineRanges, RangeReader, readPieces } from "../../../src/program/transform/LineBatches.js"
+import { tempDir as makeTempDir } from "../../support/TempDir.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 const withFile = (content: string | Uint8Array) => {
-  const path = join(mkdtempSync(join(tmpdir(), "retl-lines-")), "raw.ndjson")
+  const path = join(makeTempDir("retl-lines-"), "raw.ndjson")
   writeFileSync(path, content)
   return path
 }

@@ -1,4 +1,5 @@
 import { Cause, Effect, Exit, Option, type Scope } from "effect"
+import { exitCodeOf } from "../../../src/program/cli/ExitCodes.js"
 import { type CliResult, jsonLines } from "../cli.js"
 import { readQuery } from "../sqlite.js"
 import { assert } from "../vitest.js"
@@ -22,7 +23,7 @@ export const EVENTS_PER_WEEK = 2_000
 
 /** How a command ended, the same whether it ran in this process or as a real one. */
 export interface RunResult {
-  /** What the process exits with (0, 1, 130); for an in-process run, what bin.ts would exit with. */
+  /** What the process exits with (0, 1, 130); for an in-process run, bin.ts's own mapping (`exitCodeOf`) of its exit. */
   readonly code: number | null
   /** The tag of the error the command failed with, from the exit or from its "run failed" log line. */
   readonly errorType: string | undefined
@@ -39,7 +40,7 @@ export const fromExit = (
   if (Exit.isSuccess(exit)) return { code: 0, errorType: undefined, logs }
   const failure = Cause.failureOption(exit.cause)
   const tag = Option.isSome(failure) ? (failure.value as { _tag?: string })._tag : "Defect"
-  return { code: Cause.isInterruptedOnly(exit.cause) ? 130 : 1, errorType: tag, logs }
+  return { code: exitCodeOf(exit), errorType: tag, logs }
 }
 
 export const fromProcess = (result: CliResult): RunResult => {

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, type Scope } from "effect"
 import { type AdlsEmulator, adlsEmulator } from "../../../src/emulators/adls/AdlsEmulator.js"
@@ -18,6 +15,7 @@ import type { Wiring } from "../../../src/program/cli/Wiring.js"
 import { quickRetry } from "../adlsLake.js"
 import { runCli } from "../cli.js"
 import { cliWith } from "../PipelineHarness.js"
+import { tempDir as makeTempDir } from "../TempDir.js"
 import {
   EVENTS_PER_WEEK,
   type FaultCase,
@@ -56,7 +54,7 @@ const CONTAINER = "lake"
 
 const makeStack = (options: StackOptions): Effect.Effect<LiveStack, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const dir = mkdtempSync(join(tmpdir(), "retl-fault-"))
+    const dir = makeTempDir("retl-fault-")
     const api = yield* Effect.orDie(
       serveEcomApi({
         data: { seed: options.seed, eventsPerWeek: EVENTS_PER_WEEK, malformedPct: 2 },
