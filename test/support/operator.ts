@@ -105,9 +105,13 @@ export const firstCustomer = (data: EcomData): string => {
 }
 
 /** The customers of week 1, by the generator: each has one row in the export, all of them synced. */
+/** Distinct customers of week 1, counted from the generator's records: an id sent as `510001315` and as `"510001315"` is one customer. */
 export const customersOf = (data: EcomData) =>
-  new Set(pageRecords(data, WEEK_1, 1, data.eventsPerWeek).map((r) => (JSON.parse(r) as { user_id: unknown }).user_id))
-    .size
+  new Set(
+    pageRecords(data, WEEK_1, 1, data.eventsPerWeek).map((r) =>
+      String((JSON.parse(r) as { user_id: unknown }).user_id).trim(),
+    ),
+  ).size
 
 export const rejectedIn = (data: EcomData, week: { start: string; end: string }) =>
   [...malformedRecords(data, week)].filter((m) => m.rejected).length
