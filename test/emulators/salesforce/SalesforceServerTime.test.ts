@@ -114,4 +114,30 @@ describe("Salesforce emulator: server time", () => {
         )
       }),
   )
+
+  it.scopedLive("an aborted job's queued batches never run: the next job takes their place", () =>
+    Effect.gen(function* () {
+      let clock = 5_000
+      const emulator = yield* salesforceEmulator({ parallelBatches: 1, batchMs: 100, clock: () => clock })
+      const connection = yield* Effect.promise(() => login(emulator))
+      // One after another: the order they are closed is the order their batches queue in.
+      const first = yield* Effect.promise(() => submitJob(connection, keyedCsv("a", 1)))
+      const aborted = yield* Effect.promise(() => submitJob(connection, keyedCsv("b", 1)))
+      const last = yield* Effect.promise(() => submitJob(connection, keyedCsv("c", 1)))
+      yield* Effect.promise(() => aborted.abort())
+      clock = 5_200
+      const states = yield* Effect.promise(() => Promise.all([first, aborted, last].map((job) => job.check())))
+      assert.deepStrictEqual(
+        states.map((info) => info.state),
+        ["JobComplete", "Aborted", "JobComplete"],
+      )
+      assert.deepStrictEqual(
+        emulator.batches.intervals().map((x) => [x.jobId, x.startedAt, x.endedAt]),
+        [
+          [first.id, 5_000, 5_100],
+          [last.id, 5_100, 5_200],
+        ],
+      )
+    }),
+  )
 })
