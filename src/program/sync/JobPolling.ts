@@ -12,10 +12,10 @@ export interface PollOptions {
 
 /** A job just closed is never done at once: the first check comes after a second. */
 const FIRST_CHECK = Duration.seconds(1)
-const GROWTH = 1.5
+const GROWTH = 2
 
 /**
- * The wait before the `n`th status check of a job (from 0): 1 s, 1.5 s, 2.25 s ... never more
+ * The wait before the `n`th status check of a job (from 0): 1 s, 2 s, 4 s ... never more
  * than `cap`. A short job is seen done soon; a long one costs few API calls (Salesforce counts
  * them per org and day).
  */
