@@ -1,5 +1,5 @@
 import type { FileSystem } from "@effect/platform"
-import { Duration, Effect, Option, Schema, Stream } from "effect"
+import { Duration, Effect, Option, Schema, type Stream } from "effect"
 import { MAX_JOB_CSV_BYTES } from "../../codecs/SalesforceCsv.js"
 import {
   type AuthenticationError,

@@ -228,8 +228,9 @@ export const reattachJobs = (
   ctx: JobContext,
   concurrency: number,
 ): Effect.Effect<JobTally, CrmError | WarehouseError, Crm | SyncLedger> =>
-  Effect.map(Effect.forEach(jobs, (job) => reattachJob(job, ctx), { concurrency }), (tallies) =>
-    tallies.reduce(addTally, emptyTally),
+  Effect.map(
+    Effect.forEach(jobs, (job) => reattachJob(job, ctx), { concurrency }),
+    (tallies) => tallies.reduce(addTally, emptyTally),
   )
 
 /**

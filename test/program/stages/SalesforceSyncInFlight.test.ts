@@ -36,32 +36,34 @@ const assertEachRowProcessedOnce = (emulator: SalesforceEmulator) => {
 }
 
 describe("salesforce-sync with several Bulk jobs in flight (real jsforce, emulator)", () => {
-  it.scopedLive("a run stopped with three jobs in flight: the next run collects all three and uploads no row twice", () =>
-    Effect.gen(function* () {
-      const emulator = yield* salesforceEmulator({ inProgressPolls: 1_000_000 })
-      const env = envFor(emulator)
-      const first = yield* Effect.fork(runSync(env, { runId: "run-stopped" }))
-      yield* closes(emulator, 3)
-      yield* Fiber.interrupt(first)
-      assert.strictEqual(emulator.requestsOf("createJob").length, 3, "no fourth job while three run")
-      const left = readTable(env.database, "salesforce_sync_job")
-      assert.strictEqual(left.length, 3)
-      for (const job of left) {
-        // The stop may come between Salesforce taking a close and the ledger noting it.
-        assert.include(["Open", "UploadComplete"], job.state)
-        assert.isNull(job.collected_at)
-      }
+  it.scopedLive(
+    "a run stopped with three jobs in flight: the next run collects all three and uploads no row twice",
+    () =>
+      Effect.gen(function* () {
+        const emulator = yield* salesforceEmulator({ inProgressPolls: 1_000_000 })
+        const env = envFor(emulator)
+        const first = yield* Effect.fork(runSync(env, { runId: "run-stopped" }))
+        yield* closes(emulator, 3)
+        yield* Fiber.interrupt(first)
+        assert.strictEqual(emulator.requestsOf("createJob").length, 3, "no fourth job while three run")
+        const left = readTable(env.database, "salesforce_sync_job")
+        assert.strictEqual(left.length, 3)
+        for (const job of left) {
+          // The stop may come between Salesforce taking a close and the ledger noting it.
+          assert.include(["Open", "UploadComplete"], job.state)
+          assert.isNull(job.collected_at)
+        }
 
-      // Salesforce goes on with the closed jobs while no run watches.
-      emulator.jobs.inProgressPolls = 1
-      emulator.jobs.finishAll()
-      const resumed = yield* runSync(env, { runId: "run-resumed" })
-      assert.deepInclude(resumed, { reattachedJobs: 3, jobs: 5, created: ROWS, failed: 0 })
-      assert.strictEqual(emulator.requestsOf("createJob").length, 5)
-      assert.strictEqual(emulator.requestsOf("abortJob").length, 0)
-      assertEachRowProcessedOnce(emulator)
-      assert.strictEqual(readTable(env.database, "salesforce_sync_state").length, ROWS)
-    }),
+        // Salesforce goes on with the closed jobs while no run watches.
+        emulator.jobs.inProgressPolls = 1
+        emulator.jobs.finishAll()
+        const resumed = yield* runSync(env, { runId: "run-resumed" })
+        assert.deepInclude(resumed, { reattachedJobs: 3, jobs: 5, created: ROWS, failed: 0 })
+        assert.strictEqual(emulator.requestsOf("createJob").length, 5)
+        assert.strictEqual(emulator.requestsOf("abortJob").length, 0)
+        assertEachRowProcessedOnce(emulator)
+        assert.strictEqual(readTable(env.database, "salesforce_sync_state").length, ROWS)
+      }),
   )
 
   it.scopedLive("a failed upload among jobs in flight aborts that job only; its rows go once in a new job", () =>

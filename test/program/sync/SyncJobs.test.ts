@@ -44,40 +44,42 @@ const settled = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   })
 
 describe("salesforce-sync job handling (memory org, TestClock)", () => {
-  it.effect("checks a job after 1 s, 2 s, 4 s ... up to SF_POLL_INTERVAL_SECONDS, gives up after SF_POLL_TIMEOUT_SECONDS", () =>
-    Effect.gen(function* () {
-      const org = new CrmMemory.MemoryOrg({ inProgressPolls: 1_000 })
-      const env = {
-        ...envFor(org, metricsRows(3)),
-        config: settings({ SF_POLL_INTERVAL_SECONDS: "10", SF_POLL_TIMEOUT_SECONDS: "60" }),
-      }
-      const fiber = yield* Effect.fork(runSync(env))
-      // Waits of 1, 2, 4, 8, then 10 (the cap) seconds: status checks at these seconds after the close.
-      const checks = [1, 3, 7, 15, 25, 35, 45, 55]
-      let now = 0
-      for (const [i, at] of checks.entries()) {
-        yield* TestClock.adjust(`${(at - now) * 1000 - 1} millis`)
-        assert.strictEqual(count(org, "jobInfo"), i, `no check ${i + 1} before ${at} s`)
+  it.effect(
+    "checks a job after 1 s, 2 s, 4 s ... up to SF_POLL_INTERVAL_SECONDS, gives up after SF_POLL_TIMEOUT_SECONDS",
+    () =>
+      Effect.gen(function* () {
+        const org = new CrmMemory.MemoryOrg({ inProgressPolls: 1_000 })
+        const env = {
+          ...envFor(org, metricsRows(3)),
+          config: settings({ SF_POLL_INTERVAL_SECONDS: "10", SF_POLL_TIMEOUT_SECONDS: "60" }),
+        }
+        const fiber = yield* Effect.fork(runSync(env))
+        // Waits of 1, 2, 4, 8, then 10 (the cap) seconds: status checks at these seconds after the close.
+        const checks = [1, 3, 7, 15, 25, 35, 45, 55]
+        let now = 0
+        for (const [i, at] of checks.entries()) {
+          yield* TestClock.adjust(`${(at - now) * 1000 - 1} millis`)
+          assert.strictEqual(count(org, "jobInfo"), i, `no check ${i + 1} before ${at} s`)
+          yield* TestClock.adjust("1 millis")
+          assert.strictEqual(count(org, "jobInfo"), i + 1, `check ${i + 1} at ${at} s`)
+          now = at
+        }
+        yield* TestClock.adjust("4999 millis")
+        assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map(Option.getOrNull)), "still waiting before 60 s")
         yield* TestClock.adjust("1 millis")
-        assert.strictEqual(count(org, "jobInfo"), i + 1, `check ${i + 1} at ${at} s`)
-        now = at
-      }
-      yield* TestClock.adjust("4999 millis")
-      assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map(Option.getOrNull)), "still waiting before 60 s")
-      yield* TestClock.adjust("1 millis")
-      const error = yield* Effect.flip(Fiber.join(fiber))
-      assert.strictEqual(error._tag, "SalesforceSyncError")
-      assert.strictEqual(count(org, "jobInfo"), checks.length)
-      assert.strictEqual(count(org, "abortJob"), 0)
-      const [job] = org.jobs.values()
-      assert.strictEqual(job?.state, "InProgress")
+        const error = yield* Effect.flip(Fiber.join(fiber))
+        assert.strictEqual(error._tag, "SalesforceSyncError")
+        assert.strictEqual(count(org, "jobInfo"), checks.length)
+        assert.strictEqual(count(org, "abortJob"), 0)
+        const [job] = org.jobs.values()
+        assert.strictEqual(job?.state, "InProgress")
 
-      org.inProgressPolls = 0
-      if (job) job.pollsLeft = 0
-      const resumed = yield* settled(runSync(env))
-      assert.deepInclude(resumed, { reattachedJobs: 1, created: 3, unchanged: 3 })
-      assert.strictEqual(org.uploads.size, 1)
-    }),
+        org.inProgressPolls = 0
+        if (job) job.pollsLeft = 0
+        const resumed = yield* settled(runSync(env))
+        assert.deepInclude(resumed, { reattachedJobs: 1, created: 3, unchanged: 3 })
+        assert.strictEqual(org.uploads.size, 1)
+      }),
   )
 
   it.effect("REQUEST_LIMIT_EXCEEDED on job creation is retried after 2 s", () =>
