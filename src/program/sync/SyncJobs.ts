@@ -1,4 +1,4 @@
-import { Data, Effect, Option, Schedule, Stream } from "effect"
+import { Data, Effect, Option, Schedule } from "effect"
 import { SalesforceSyncError, type WarehouseError } from "../../domain/Errors.js"
 import { type BulkJob, isFinished, type RowResult } from "../../domain/SalesforceResults.js"
 import type { Week } from "../../domain/Week.js"
@@ -218,39 +218,3 @@ export const reattachJob = (
     )
     return { ...tally, sent: tally.created + tally.updated, failed: 0, errorSamples: [] }
   })
-
-/**
- * Collects the jobs earlier runs left, up to `concurrency` at once: they are all running in
- * Salesforce already, so waiting for them one by one would only add up their polling delays.
- */
-export const reattachJobs = (
-  jobs: ReadonlyArray<LedgerJob>,
-  ctx: JobContext,
-  concurrency: number,
-): Effect.Effect<JobTally, CrmError | WarehouseError, Crm | SyncLedger> =>
-  Effect.map(
-    Effect.forEach(jobs, (job) => reattachJob(job, ctx), { concurrency }),
-    (tallies) => tallies.reduce(addTally, emptyTally),
-  )
-
-/**
- * Sends the planned jobs with at most `concurrency` in flight: each runs `submitJob` on its own
- * (ledger, create, upload, close, poll, results, ledger) while the plan cuts the next; a finished
- * job makes room for the next, whichever finishes first. Only `concurrency` payloads (and the one
- * being cut) are held at a time. The first job to fail stops the others where they are: the
- * ledger knows each of them, and the next run reattaches them instead of sending their rows again.
- */
-export const submitJobs = <E, R>(
-  jobs: Stream.Stream<JobPayload, E, R>,
-  ctx: JobContext,
-  concurrency: number,
-  onJob: (sum: JobTally) => void = () => undefined,
-): Effect.Effect<JobTally, E | CrmError | WarehouseError, R | Crm | SyncLedger> =>
-  jobs.pipe(
-    Stream.mapEffect((payload) => submitJob(payload, ctx), { concurrency, unordered: true }),
-    Stream.runFold(emptyTally, (sum, tally) => {
-      const next = addTally(sum, tally)
-      onJob(next)
-      return next
-    }),
-  )

@@ -2,13 +2,13 @@ import { parse } from "csv-parse/sync"
 import { Effect, Fiber, Option, TestClock } from "effect"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import * as CrmMemory from "../../../src/layers/crm/CrmMemory.js"
-import { metricsRows, runSync, type SyncEnv, tempDir } from "../../support/salesforce.js"
+import { metricsRow, metricsRows, runSync, type SyncEnv, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
-const envFor = (org: CrmMemory.MemoryOrg, jobsInFlight: number): SyncEnv => ({
+const envFor = (org: CrmMemory.MemoryOrg, jobsInFlight: number, rows = metricsRows(20)): SyncEnv => ({
   database: `${tempDir("retl-sf-mem-")}/warehouse.sqlite`,
-  rows: () => metricsRows(20),
+  rows: () => rows,
   config: AppConfigProvider.layerFromMap({
     SF_USERNAME: "u@example.com",
     SF_PASSWORD: "pw",
@@ -114,6 +114,31 @@ describe("salesforce-sync with several Bulk jobs in flight (memory org, TestCloc
         Array.from({ length: 5 }, () => ["JobComplete", true]),
       )
       assert.strictEqual(readTable(env.database, "salesforce_sync_state").length, 20)
+    }),
+  )
+
+  it.effect("an external id in two jobs: the later job waits for the earlier one, and the later row wins", () =>
+    Effect.gen(function* () {
+      const org = new CrmMemory.MemoryOrg({ inProgressPolls: 1_000 })
+      // Jobs of 4: {u0 u1 u2 u3}, {u4, u0 again, u5 u6}, {u7}.
+      const rows = [...metricsRows(5), metricsRow(0, { event_count: 77 }), ...metricsRows(8).slice(5)]
+      const fiber = yield* Effect.fork(runSync(envFor(org, 4, rows)))
+      yield* TestClock.adjust("10 millis")
+      assert.strictEqual(count(org, "createUpsertJob"), 2, "the first and third jobs go; the second waits")
+
+      org.inProgressPolls = 0
+      for (const job of org.jobs.values()) job.pollsLeft = 0
+      const result = yield* settled(Fiber.join(fiber))
+      assert.deepInclude(result, { jobs: 3, sent: 9, failed: 0 })
+      // Uploads in order: the first job, the third, then the second, once the first was collected.
+      const late = [...org.uploads.keys()][2]
+      assert.include(org.uploads.get(late ?? ""), "u0:2019-12-01")
+      const uploadedAt = org.calls.findIndex((c) => c.operation === "uploadCsv" && c.jobId === late)
+      assert.isAbove(
+        uploadedAt,
+        org.calls.findIndex((c) => c.operation === "jobResults"),
+      )
+      assert.strictEqual(org.records.get("u0:2019-12-01")?.fields.Event_Count__c, "77")
     }),
   )
 })
