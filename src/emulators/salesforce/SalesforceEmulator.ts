@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
 import { type AuthAnswer, SalesforceSessions } from "./SalesforceAuth.js"
 import { ApiFault, type ResultKind, SalesforceBulkJobs } from "./SalesforceBulkJobs.js"
+import { ORG_ALLOCATION_DEFAULTS, SalesforceOrgLimits } from "./SalesforceOrgLimits.js"
 import { SalesforceStore, type ValidationRule } from "./SalesforceStore.js"
 
 export interface SalesforceEmulatorOptions {
@@ -16,6 +17,10 @@ export interface SalesforceEmulatorOptions {
   /** How many status checks a closed job answers `InProgress` (default 1). */
   readonly inProgressPolls?: number
   readonly rules?: ReadonlyArray<ValidationRule>
+  /** The org's Bulk API batches a day (default 15,000); a job needing more than remain fails with EXCEEDED_QUOTA. */
+  readonly dailyBatches?: number
+  /** The org's API requests a day (default 100,000); past it requests get 403 REQUEST_LIMIT_EXCEEDED. */
+  readonly dailyApiRequests?: number
 }
 
 export type RequestKind =
@@ -28,6 +33,7 @@ export type RequestKind =
   | "jobInfo"
   | "results"
   | "deleteJob"
+  | "limits"
   | "unknown"
 
 /** One request the emulator answered; uploads also name the external ids they carried. */
@@ -55,6 +61,7 @@ export const EMULATOR_DEFAULTS = {
   securityToken: "emulatortoken",
 } as const
 
+const LIMITS = /^\/services\/data\/v\d+\.\d\/limits\/?$/
 const INGEST =
   /^\/services\/data\/v(\d+\.\d)\/jobs\/ingest(?:\/([A-Za-z0-9]{15,18})(?:\/(batches|successfulResults|failedResults|unprocessedrecords))?)?$/
 
@@ -74,14 +81,22 @@ const parseJson = (text: string): unknown => {
   }
 }
 
+const nonNegative = (name: string, value: number): number => {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${value}`)
+  return value
+}
+
 /**
  * Salesforce as jsforce sees it, over real HTTP on 127.0.0.1: SOAP login, the OAuth2 password
- * flow, and the Bulk API 2.0 ingest surface with its result files. Tests assert on `requests`,
- * `store` and `jobs`; `injectFault` and `sessions.expire()` make it misbehave on purpose.
+ * flow, the Bulk API 2.0 ingest surface with its result files, and `GET /limits` with what the org
+ * has spent of its daily allocation. Tests assert on `requests`, `store`, `jobs` and `limits`;
+ * `injectFault` and `sessions.expire()` make it misbehave on purpose.
  */
 export class SalesforceEmulator {
   readonly store = new SalesforceStore()
   readonly jobs: SalesforceBulkJobs
+  /** What the org has spent: `limits.apiRequests`, `limits.bulkBatches` (and what `GET /limits` answers). */
+  readonly limits: SalesforceOrgLimits
   readonly sessions: SalesforceSessions
   readonly requests: Array<LoggedRequest> = []
   private readonly faults: Array<Fault> = []
@@ -96,7 +111,14 @@ export class SalesforceEmulator {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
     })
-    this.jobs = new SalesforceBulkJobs(this.store, "62.0")
+    this.limits = new SalesforceOrgLimits({
+      dailyBatches: nonNegative("dailyBatches", options.dailyBatches ?? ORG_ALLOCATION_DEFAULTS.dailyBatches),
+      dailyApiRequests: nonNegative(
+        "dailyApiRequests",
+        options.dailyApiRequests ?? ORG_ALLOCATION_DEFAULTS.dailyApiRequests,
+      ),
+    })
+    this.jobs = new SalesforceBulkJobs(this.store, "62.0", this.limits)
     this.jobs.inProgressPolls = options.inProgressPolls ?? 1
     this.store.rules = [...(options.rules ?? [])]
   }
@@ -159,12 +181,18 @@ export class SalesforceEmulator {
     if (!this.sessions.isValid(token)) {
       return sendFault(new ApiFault(401, "INVALID_SESSION_ID", "Session expired or invalid"))
     }
+    if (this.limits.apiRequestsRemaining === 0) {
+      return sendFault(new ApiFault(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."))
+    }
+    this.limits.apiRequests += 1
     const jobId = route.extra.jobId ?? ""
     const json = (result: Record<string, unknown> | ApiFault, status = 200) =>
       result instanceof ApiFault
         ? sendFault(result)
         : send(status, "application/json;charset=UTF-8", JSON.stringify(result))
     switch (route.kind) {
+      case "limits":
+        return json(this.limits.report())
       case "createJob":
         return json(this.jobs.create(parseJson(body)))
       case "jobInfo":
@@ -208,6 +236,7 @@ export class SalesforceEmulator {
     const soap = /^\/services\/Soap\/u\/(\d+\.\d)\/?$/.exec(path)
     if (method === "POST" && soap) return { kind: "soapLogin", version: soap[1] as string, extra: {} }
     if (method === "POST" && path === "/services/oauth2/token") return { kind: "oauthToken", extra: {} }
+    if (method === "GET" && LIMITS.test(path)) return { kind: "limits", extra: {} }
     const ingest = INGEST.exec(path)
     if (!ingest) return { kind: "unknown", extra: {} }
     const [, , jobId, sub] = ingest
