@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
 import { type AuthAnswer, SalesforceSessions } from "./SalesforceAuth.js"
+import { SalesforceBatchScheduler } from "./SalesforceBatchScheduler.js"
 import { ApiFault, type ResultKind, SalesforceBulkJobs } from "./SalesforceBulkJobs.js"
 import { ORG_ALLOCATION_DEFAULTS, SalesforceOrgLimits } from "./SalesforceOrgLimits.js"
 import { SalesforceStore, type ValidationRule } from "./SalesforceStore.js"
@@ -14,8 +15,17 @@ export interface SalesforceEmulatorOptions {
   readonly securityToken?: string
   readonly clientId?: string
   readonly clientSecret?: string
-  /** How many status checks a closed job answers `InProgress` (default 1). */
+  /**
+   * How many status checks a closed job answers `InProgress` at least, whatever its batches do
+   * (default 1 when `batchMs` is 0, else 0: server time alone decides).
+   */
   readonly inProgressPolls?: number
+  /** How many internal batches of 10,000 rows the org processes at once, across all jobs (default 4). */
+  readonly parallelBatches?: number
+  /** How long one internal batch takes in milliseconds (default 0: a batch ends as it starts). */
+  readonly batchMs?: number
+  /** The org's clock, milliseconds since the epoch (default `Date.now`); a test may drive it by hand. */
+  readonly clock?: () => number
   readonly rules?: ReadonlyArray<ValidationRule>
   /** The org's Bulk API batches a day (default 15,000); a job needing more than remain fails with EXCEEDED_QUOTA. */
   readonly dailyBatches?: number
@@ -97,6 +107,8 @@ export class SalesforceEmulator {
   readonly jobs: SalesforceBulkJobs
   /** What the org has spent: `limits.apiRequests`, `limits.bulkBatches` (and what `GET /limits` answers). */
   readonly limits: SalesforceOrgLimits
+  /** The org's batch processing; `batches.intervals()` lists every batch ended, with its start and end. */
+  readonly batches: SalesforceBatchScheduler
   readonly sessions: SalesforceSessions
   readonly requests: Array<LoggedRequest> = []
   private readonly faults: Array<Fault> = []
@@ -118,8 +130,13 @@ export class SalesforceEmulator {
         options.dailyApiRequests ?? ORG_ALLOCATION_DEFAULTS.dailyApiRequests,
       ),
     })
-    this.jobs = new SalesforceBulkJobs(this.store, "62.0", this.limits)
-    this.jobs.inProgressPolls = options.inProgressPolls ?? 1
+    const batchMs = options.batchMs ?? 0
+    this.batches = new SalesforceBatchScheduler(
+      { parallelBatches: options.parallelBatches ?? 4, batchMs },
+      options.clock ?? Date.now,
+    )
+    this.jobs = new SalesforceBulkJobs(this.store, "62.0", this.limits, this.batches)
+    this.jobs.inProgressPolls = nonNegative("inProgressPolls", options.inProgressPolls ?? (batchMs > 0 ? 0 : 1))
     this.store.rules = [...(options.rules ?? [])]
   }
 
