@@ -77,4 +77,32 @@ describe("salesforce-sync with several Bulk jobs in flight (real jsforce, emulat
       assertEachRowProcessedOnce(emulator)
     }),
   )
+
+  it.scopedLive(
+    "on an org running 4 batches at once, 4 jobs in flight keep every batch slot busy (hand-driven clock)",
+    () =>
+      Effect.gen(function* () {
+        let clock = 1_000_000
+        const emulator = yield* salesforceEmulator({ parallelBatches: 4, batchMs: 1_000, clock: () => clock })
+        const env: SyncEnv = {
+          database: `${tempDir("retl-sf-db-")}/warehouse.sqlite`,
+          rows: () => metricsRows(60),
+          config: emulatorSettings(emulator.url, { SF_BATCH_SIZE: "10", SF_MAX_CONCURRENT_JOBS: "4" }),
+        }
+        const run = yield* Effect.fork(runSync(env))
+        // The org's time stands still until the test moves it: four jobs go up before any batch ends.
+        yield* closes(emulator, 4)
+        clock += 1_000
+        yield* closes(emulator, 6)
+        clock += 1_000
+        const result = yield* Fiber.join(run)
+        assert.deepInclude(result, { jobs: 6, created: 60, failed: 0 })
+        const batches = emulator.batches.intervals()
+        assert.deepStrictEqual(
+          batches.map((b) => [b.startedAt - 1_000_000, b.endedAt - 1_000_000]),
+          [...Array(4).fill([0, 1_000]), ...Array(2).fill([1_000, 2_000])],
+          "two waves of batches, the least the org can take for six",
+        )
+      }),
+  )
 })
