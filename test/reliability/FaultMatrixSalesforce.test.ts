@@ -93,6 +93,31 @@ const CASES: ReadonlyArray<LiveCase> = [
       assert.strictEqual(sf.requestsOf("upload").length, 1, "the clean run collected the job, sending nothing again")
     },
   },
+  {
+    name: "Salesforce × four jobs in flight, all still running when polling gives up",
+    env: { SF_POLL_TIMEOUT_SECONDS: "1", SF_BATCH_SIZE: "50", SF_MAX_CONCURRENT_JOBS: "4" },
+    inject: ({ sf }) => {
+      sf.jobs.inProgressPolls = 1_000_000
+    },
+    expect: "SalesforceSyncError",
+    evidence: ({ sf }) => {
+      assert.deepStrictEqual(statuses(sf, "closeJob"), [200, 200, 200, 200], "four jobs went up at once")
+      assert.strictEqual(statuses(sf, "abortJob").length, 0, "running jobs are left to finish, not aborted")
+      assert.strictEqual(sf.store.records(SF_OBJECT).size, 0)
+    },
+    heal: ({ sf }) => {
+      sf.jobs.inProgressPolls = 1
+      sf.jobs.finishAll()
+    },
+    after: ({ sf }) => {
+      const [first, second, third, fourth] = sf.requestsOf("closeJob").map((r) => r.jobId)
+      for (const jobId of [first, second, third, fourth]) {
+        assert.strictEqual(sf.jobs.state(jobId ?? ""), "JobComplete", `job ${jobId} was collected`)
+      }
+      assert.strictEqual(sf.requestsOf("upload").length, sf.requestsOf("createJob").length, "one upload a job")
+      assert.strictEqual(statuses(sf, "abortJob").length, 0)
+    },
+  },
   // Four 5xx answers in a row outlast the sync's retries (2 s, 4 s, 8 s): 14 s, so the long mode only.
   ...(LONG
     ? [

@@ -1,5 +1,5 @@
 import type { FileSystem } from "@effect/platform"
-import { Duration, Effect, Option, Schema, Stream } from "effect"
+import { Duration, Effect, Option, Schema, type Stream } from "effect"
 import { MAX_JOB_CSV_BYTES } from "../../codecs/SalesforceCsv.js"
 import {
   type AuthenticationError,
@@ -18,8 +18,9 @@ import { Warehouse } from "../../services/Warehouse.js"
 import type { RunContext } from "../pipeline/RunContext.js"
 import { withProgress } from "../pipeline/StageProgress.js"
 import type { WeekFile } from "../pipeline/WeekFiles.js"
+import { reattachJobs, submitJobs } from "../sync/JobsInFlight.js"
 import { writeDryRun } from "../sync/SyncDryRun.js"
-import { addTally, type ErrorSample, emptyTally, type JobContext, reattachJob, submitJob } from "../sync/SyncJobs.js"
+import { addTally, type ErrorSample, type JobContext } from "../sync/SyncJobs.js"
 import { loadFieldMapping } from "../sync/SyncMapping.js"
 import { type JobPayload, PlanTally, planJobs } from "../sync/SyncPlan.js"
 
@@ -130,7 +131,10 @@ const dryRun = (jobs: Jobs, tally: PlanTally, week: Week, settings: SalesforceSe
     } satisfies Output
   })
 
-/** Collects the jobs an earlier run left, then sends this run's: the jobs' tally, with how many were reattached. */
+/**
+ * Collects the jobs an earlier run left, then sends this run's, SF_MAX_CONCURRENT_JOBS in flight at
+ * once: the jobs' tally, with how many were reattached.
+ */
 const sendJobs = (jobs: Jobs, week: Week, settings: SalesforceSettings, options: SyncOptions) =>
   Effect.gen(function* () {
     const crm = yield* Crm
@@ -150,15 +154,11 @@ const sendJobs = (jobs: Jobs, week: Week, settings: SalesforceSettings, options:
     }
     // Earlier jobs first: their rows' sync state must be known before this run decides what to send.
     const unfinished = yield* (yield* SyncLedger).unfinishedJobs(settings.objectName)
-    let total = emptyTally
-    for (const job of unfinished) total = addTally(total, yield* reattachJob(job, ctx))
-    total = yield* Stream.runFoldEffect(jobs, total, (sum, payload) =>
-      Effect.map(submitJob(payload, ctx), (t) => {
-        const next = addTally(sum, t)
-        options.onProgress?.({ jobs: next.jobs, sent: next.sent })
-        return next
-      }),
+    const reattached = yield* reattachJobs(unfinished, ctx, settings.maxConcurrentJobs)
+    const sent = yield* submitJobs(jobs, ctx, settings.maxConcurrentJobs, (sum) =>
+      options.onProgress?.({ jobs: reattached.jobs + sum.jobs, sent: reattached.sent + sum.sent }),
     )
+    const total = addTally(reattached, sent)
     return { total, reattachedJobs: unfinished.length }
   })
 

@@ -1,9 +1,10 @@
-import { type Context, Data, Duration, Effect, Option, Schedule } from "effect"
+import { Data, Effect, Option, Schedule } from "effect"
 import { SalesforceSyncError, type WarehouseError } from "../../domain/Errors.js"
 import { type BulkJob, isFinished, type RowResult } from "../../domain/SalesforceResults.js"
 import type { Week } from "../../domain/Week.js"
 import { Crm, type CrmError, crmRetry } from "../../services/Crm.js"
 import { type JobRow, type LedgerJob, type LedgerJobState, SyncLedger } from "../../services/SyncLedger.js"
+import { awaitJob, type PollOptions } from "./JobPolling.js"
 import type { JobPayload } from "./SyncPlan.js"
 
 export interface ErrorSample {
@@ -35,11 +36,6 @@ export const addTally = (a: JobTally, b: JobTally): JobTally => ({
   errorSamples: [...a.errorSamples, ...b.errorSamples].slice(0, SAMPLES),
 })
 
-export interface PollOptions {
-  readonly interval: Duration.DurationInput
-  readonly timeout: Duration.DurationInput
-}
-
 export interface JobContext {
   readonly runId: string
   readonly week: Week
@@ -63,38 +59,6 @@ const matchResults = (rows: ReadonlyArray<JobRow>, results: ReadonlyArray<RowRes
       contentHash: row.contentHash,
     }
   })
-}
-
-/**
- * Checks a job every `interval` until it is finished. `None` when `timeout` passes first: the job
- * is left alone (Salesforce keeps processing it) for a later run to collect.
- */
-const awaitJob = (
-  crm: Context.Tag.Service<Crm>,
-  jobId: string,
-  options: PollOptions,
-): Effect.Effect<Option.Option<BulkJob>, CrmError> => {
-  const check = crm.jobInfo(jobId).pipe(
-    Effect.flatMap(
-      Option.match({
-        onNone: () =>
-          Effect.fail(
-            new SalesforceSyncError({
-              message: `Bulk job ${jobId} disappeared from Salesforce while it was being processed`,
-              details: { jobId, operation: "poll" },
-            }),
-          ),
-        onSome: Effect.succeed,
-      }),
-    ),
-  )
-  return Effect.gen(function* () {
-    while (true) {
-      const job = yield* check
-      if (isFinished(job.state)) return job
-      yield* Effect.sleep(options.interval)
-    }
-  }).pipe(Effect.timeoutOption(Duration.decode(options.timeout)))
 }
 
 /** Stores a job's outcome for every row of it and counts what happened. */
@@ -127,11 +91,16 @@ const collect = (
  * Waits for a closed job and collects its results. A poll timeout leaves the job running in
  * Salesforce and in the ledger, and fails: the next run picks it up instead of sending again.
  */
-const finish = (jobId: string, ctx: JobContext): Effect.Effect<JobTally, CrmError | WarehouseError, Crm | SyncLedger> =>
+const finish = (
+  jobId: string,
+  ctx: JobContext,
+  known: Option.Option<BulkJob> = Option.none(),
+): Effect.Effect<JobTally, CrmError | WarehouseError, Crm | SyncLedger> =>
   Effect.gen(function* () {
     const crm = yield* Crm
     const ledger = yield* SyncLedger
-    const done = yield* awaitJob(crm, jobId, ctx.poll)
+    const finished = Option.filter(known, (job) => isFinished(job.state))
+    const done = Option.isSome(finished) ? finished : yield* awaitJob(crm, jobId, ctx.poll)
     if (Option.isNone(done)) {
       yield* ledger.updateJobState(jobId, "InProgress")
       return yield* new SalesforceSyncError({
@@ -239,7 +208,7 @@ export const reattachJob = (
       ? yield* abandon(job.jobId, ctx, "Lost", "Salesforce no longer knows this job")
       : info.value.state === "Open"
         ? yield* abandon(job.jobId, ctx, "Aborted", "the upload of this job never completed")
-        : yield* finish(job.jobId, ctx)
+        : yield* finish(job.jobId, ctx, info)
     yield* Effect.logInfo("unfinished Bulk job collected").pipe(
       Effect.annotateLogs({
         job_id: job.jobId,

@@ -1,4 +1,4 @@
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect, Fiber, Option, TestClock } from "effect"
 import { SalesforceSyncError } from "../../../src/domain/Errors.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import * as CrmMemory from "../../../src/layers/crm/CrmMemory.js"
@@ -13,6 +13,8 @@ const settings = (extra: Record<string, string> = {}) =>
     SF_POLL_INTERVAL_SECONDS: "2",
     SF_POLL_TIMEOUT_SECONDS: "30",
     SF_BATCH_SIZE: "4",
+    // One job at a time: these tests follow one job's calls (jobs in flight: SyncJobsInFlight.test.ts).
+    SF_MAX_CONCURRENT_JOBS: "1",
     ...extra,
   })
 
@@ -28,27 +30,56 @@ const transient = (errorCode: string) =>
 
 const count = (org: CrmMemory.MemoryOrg, operation: string) => org.calls.filter((c) => c.operation === operation).length
 
-describe("salesforce-sync job handling (memory org, TestClock)", () => {
-  it.effect("polls every SF_POLL_INTERVAL_SECONDS and gives up after SF_POLL_TIMEOUT_SECONDS, leaving the job", () =>
-    Effect.gen(function* () {
-      const org = new CrmMemory.MemoryOrg({ inProgressPolls: 1_000 })
-      const env = envFor(org, metricsRows(3))
-      const fiber = yield* Effect.fork(runSync(env))
-      yield* TestClock.adjust("29 seconds")
-      assert.strictEqual(count(org, "jobInfo"), 15)
-      yield* TestClock.adjust("2 seconds")
-      const error = yield* Effect.flip(Fiber.join(fiber))
-      assert.strictEqual(error._tag, "SalesforceSyncError")
-      assert.strictEqual(count(org, "abortJob"), 0)
-      const [job] = org.jobs.values()
-      assert.strictEqual(job?.state, "InProgress")
+/** Joins a run, moving the TestClock a second at a time (at most 120) so that its status checks happen. */
+const settled = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(self)
+    for (let i = 0; i < 120; i++) {
+      const exit = yield* Fiber.poll(fiber)
+      if (Option.isSome(exit)) return yield* exit.value
+      yield* TestClock.adjust("1 second")
+    }
+    yield* Fiber.interrupt(fiber)
+    return yield* Effect.dieMessage("the run did not end within 120 s of TestClock time")
+  })
 
-      org.inProgressPolls = 0
-      if (job) job.pollsLeft = 0
-      const resumed = yield* runSync(env)
-      assert.deepInclude(resumed, { reattachedJobs: 1, created: 3, unchanged: 3 })
-      assert.strictEqual(org.uploads.size, 1)
-    }),
+describe("salesforce-sync job handling (memory org, TestClock)", () => {
+  it.effect(
+    "checks a job after 1 s, 2 s, 4 s ... up to SF_POLL_INTERVAL_SECONDS, gives up after SF_POLL_TIMEOUT_SECONDS",
+    () =>
+      Effect.gen(function* () {
+        const org = new CrmMemory.MemoryOrg({ inProgressPolls: 1_000 })
+        const env = {
+          ...envFor(org, metricsRows(3)),
+          config: settings({ SF_POLL_INTERVAL_SECONDS: "10", SF_POLL_TIMEOUT_SECONDS: "60" }),
+        }
+        const fiber = yield* Effect.fork(runSync(env))
+        // Waits of 1, 2, 4, 8, then 10 (the cap) seconds: status checks at these seconds after the close.
+        const checks = [1, 3, 7, 15, 25, 35, 45, 55]
+        let now = 0
+        for (const [i, at] of checks.entries()) {
+          yield* TestClock.adjust(`${(at - now) * 1000 - 1} millis`)
+          assert.strictEqual(count(org, "jobInfo"), i, `no check ${i + 1} before ${at} s`)
+          yield* TestClock.adjust("1 millis")
+          assert.strictEqual(count(org, "jobInfo"), i + 1, `check ${i + 1} at ${at} s`)
+          now = at
+        }
+        yield* TestClock.adjust("4999 millis")
+        assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map(Option.getOrNull)), "still waiting before 60 s")
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Effect.flip(Fiber.join(fiber))
+        assert.strictEqual(error._tag, "SalesforceSyncError")
+        assert.strictEqual(count(org, "jobInfo"), checks.length)
+        assert.strictEqual(count(org, "abortJob"), 0)
+        const [job] = org.jobs.values()
+        assert.strictEqual(job?.state, "InProgress")
+
+        org.inProgressPolls = 0
+        if (job) job.pollsLeft = 0
+        const resumed = yield* settled(runSync(env))
+        assert.deepInclude(resumed, { reattachedJobs: 1, created: 3, unchanged: 3 })
+        assert.strictEqual(org.uploads.size, 1)
+      }),
   )
 
   it.effect("REQUEST_LIMIT_EXCEEDED on job creation is retried after 2 s", () =>
@@ -59,7 +90,8 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
       yield* TestClock.adjust("1999 millis")
       assert.strictEqual(count(org, "createUpsertJob"), 1)
       yield* TestClock.adjust("1 millis")
-      const result = yield* Fiber.join(fiber)
+      assert.strictEqual(count(org, "createUpsertJob"), 2)
+      const result = yield* settled(Fiber.join(fiber))
       assert.deepInclude(result, { created: 6, jobs: 2 })
       assert.strictEqual(count(org, "createUpsertJob"), 3)
     }),
@@ -121,7 +153,7 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
       })
       yield* Effect.flip(runSync(env))
       assert.strictEqual(readTable(env.database, "salesforce_sync_job")[0]?.state, "Open")
-      const result = yield* runSync(env)
+      const result = yield* settled(runSync(env))
       assert.deepInclude(result, { reattachedJobs: 1, created: 3, sent: 3 })
       assert.strictEqual(count(org, "abortJob"), 1)
       assert.deepStrictEqual(
@@ -140,7 +172,7 @@ describe("salesforce-sync job handling (memory org, TestClock)", () => {
       yield* Effect.flip(Fiber.join(fiber))
       org.jobs.clear()
       org.inProgressPolls = 0
-      const result = yield* runSync(env)
+      const result = yield* settled(runSync(env))
       assert.deepInclude(result, { reattachedJobs: 1, created: 2 })
       assert.deepStrictEqual(
         readTable(env.database, "salesforce_sync_job").map((j) => j.state),

@@ -50,6 +50,8 @@ export const deployment = (
     SF_POLL_INTERVAL_SECONDS: "0.05",
     // Small jobs: the sync of a week is several jobs, so a kill can fall between them.
     SF_BATCH_SIZE: "250",
+    // Several of them in flight at once: a kill in the sync leaves more than one job to reattach.
+    SF_MAX_CONCURRENT_JOBS: "4",
   }
   return {
     root,
