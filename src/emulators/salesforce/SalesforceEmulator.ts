@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
 import { type AuthAnswer, SalesforceSessions } from "./SalesforceAuth.js"
 import { ApiFault, type ResultKind, SalesforceBulkJobs } from "./SalesforceBulkJobs.js"
+import { type DescribedField, restRoute, SalesforceRest } from "./SalesforceRest.js"
 import { SalesforceStore, type ValidationRule } from "./SalesforceStore.js"
 
 export interface SalesforceEmulatorOptions {
@@ -16,6 +17,8 @@ export interface SalesforceEmulatorOptions {
   /** How many status checks a closed job answers `InProgress` (default 1). */
   readonly inProgressPolls?: number
   readonly rules?: ReadonlyArray<ValidationRule>
+  /** The objects `describe` knows, by name (default: Customer_Weekly_Metric__c with the default mapping's fields). */
+  readonly objects?: Readonly<Record<string, ReadonlyArray<DescribedField>>>
 }
 
 export type RequestKind =
@@ -28,6 +31,8 @@ export type RequestKind =
   | "jobInfo"
   | "results"
   | "deleteJob"
+  | "collectionsUpsert"
+  | "describe"
   | "unknown"
 
 /** One request the emulator answered; uploads also name the external ids they carried. */
@@ -82,6 +87,7 @@ const parseJson = (text: string): unknown => {
 export class SalesforceEmulator {
   readonly store = new SalesforceStore()
   readonly jobs: SalesforceBulkJobs
+  readonly rest: SalesforceRest
   readonly sessions: SalesforceSessions
   readonly requests: Array<LoggedRequest> = []
   private readonly faults: Array<Fault> = []
@@ -98,6 +104,7 @@ export class SalesforceEmulator {
     })
     this.jobs = new SalesforceBulkJobs(this.store, "62.0")
     this.jobs.inProgressPolls = options.inProgressPolls ?? 1
+    this.rest = new SalesforceRest(this.store, options.objects)
     this.store.rules = [...(options.rules ?? [])]
   }
 
@@ -184,6 +191,17 @@ export class SalesforceEmulator {
         if (uploaded instanceof ApiFault) return sendFault(uploaded)
         return send(201, "text/plain", "", { externalIds: uploaded })
       }
+      case "collectionsUpsert":
+      case "describe": {
+        const { objectName = "", externalIdField = "" } = route.extra
+        const result =
+          route.kind === "describe"
+            ? this.rest.describe(objectName)
+            : this.rest.upsert(objectName, externalIdField, parseJson(body))
+        if (result instanceof ApiFault) return sendFault(result)
+        const ids = Array.isArray(result) ? { externalIds: collectionIds(body, externalIdField) } : {}
+        return send(200, "application/json;charset=UTF-8", JSON.stringify(result), ids)
+      }
       case "results": {
         const csv = this.jobs.results(jobId, route.resultKind as ResultKind)
         return csv instanceof ApiFault ? sendFault(csv) : send(200, "text/csv", csv)
@@ -204,10 +222,17 @@ export class SalesforceEmulator {
     method: string,
     path: string,
     body: string,
-  ): { kind: RequestKind; version?: string; resultKind?: string; extra: { jobId?: string } } {
+  ): {
+    kind: RequestKind
+    version?: string
+    resultKind?: string
+    extra: { jobId?: string; objectName?: string; externalIdField?: string }
+  } {
     const soap = /^\/services\/Soap\/u\/(\d+\.\d)\/?$/.exec(path)
     if (method === "POST" && soap) return { kind: "soapLogin", version: soap[1] as string, extra: {} }
     if (method === "POST" && path === "/services/oauth2/token") return { kind: "oauthToken", extra: {} }
+    const rest = restRoute(method, path)
+    if (rest !== undefined) return { kind: rest.kind, extra: rest }
     const ingest = INGEST.exec(path)
     if (!ingest) return { kind: "unknown", extra: {} }
     const [, , jobId, sub] = ingest
@@ -223,6 +248,12 @@ export class SalesforceEmulator {
     }
     return { kind: "unknown", extra }
   }
+}
+
+/** The external ids a Collections request carried, for the request log. */
+const collectionIds = (body: string, field: string): ReadonlyArray<string> => {
+  const records = (parseJson(body) as { records?: unknown } | undefined)?.records
+  return Array.isArray(records) ? records.map((r: Record<string, unknown>) => String(r?.[field] ?? "")) : []
 }
 
 /** The emulator as a scoped resource: started on 127.0.0.1, closed when the scope ends. */

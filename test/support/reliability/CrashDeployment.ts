@@ -50,6 +50,7 @@ export const deployment = (
     SF_POLL_INTERVAL_SECONDS: "0.05",
     // Small jobs: the sync of a week is several jobs, so a kill can fall between them.
     SF_BATCH_SIZE: "250",
+    SF_COLLECTIONS_MAX_ROWS: "0",
   }
   return {
     root,
