@@ -1,5 +1,6 @@
 import { type ParsedCsv, parseUpload, resultCsv } from "./SalesforceCsv.js"
 import { idGenerator } from "./SalesforceIds.js"
+import { SalesforceOrgLimits } from "./SalesforceOrgLimits.js"
 import type { SalesforceStore } from "./SalesforceStore.js"
 
 export type JobState = "Open" | "UploadComplete" | "InProgress" | "JobComplete" | "Failed" | "Aborted"
@@ -30,6 +31,10 @@ interface IngestJob {
 }
 
 const now = () => new Date().toISOString().replace("Z", "+0000")
+/** Salesforce cuts an ingest job's data into internal batches of this many records. */
+export const BATCH_ROWS = 10_000
+/** The internal batches a job's data needs: ⌈rows / 10,000⌉, at least one for an uploaded file. */
+export const batchesFor = (rows: number): number => Math.max(1, Math.ceil(rows / BATCH_ROWS))
 const TERMINAL: ReadonlyArray<JobState> = ["JobComplete", "Failed", "Aborted"]
 
 /**
@@ -48,6 +53,7 @@ export class SalesforceBulkJobs {
   constructor(
     private readonly store: SalesforceStore,
     private readonly apiVersion: string,
+    private readonly limits: SalesforceOrgLimits = new SalesforceOrgLimits(),
   ) {}
 
   create(body: unknown): Record<string, unknown> | ApiFault {
@@ -105,6 +111,10 @@ export class SalesforceBulkJobs {
       if (job.state !== "Open") return new ApiFault(409, "INVALIDJOBSTATE", `Job is in state ${job.state}, not Open`)
       this.transition(job, "UploadComplete")
       job.pollsLeft = this.inProgressPolls
+      const answer = this.describe(job)
+      const overQuota = this.spendBatches(job)
+      if (overQuota !== undefined) this.fail(job, overQuota)
+      return answer
     } else if (state === "Aborted") {
       if (TERMINAL.includes(job.state)) {
         return new ApiFault(409, "INVALIDJOBSTATE", `Job is in state ${job.state} and cannot be aborted`)
@@ -151,6 +161,21 @@ export class SalesforceBulkJobs {
 
   state(id: string): JobState | undefined {
     return this.jobs.get(id)?.state
+  }
+
+  /**
+   * Spends the batches a closed job needs from the org's daily allocation, or answers why the job
+   * fails: Salesforce fails a job it cannot run with EXCEEDED_QUOTA, and spends nothing on it.
+   */
+  private spendBatches(job: IngestJob): string | undefined {
+    if (job.data === undefined || !("csv" in job.data)) return undefined
+    const needed = batchesFor(job.data.csv.rows.length)
+    const remaining = this.limits.batchesRemaining
+    if (needed > remaining) {
+      return `EXCEEDED_QUOTA: daily Bulk API batch allocation spent (DailyBulkApiBatches Max ${this.limits.allocation.dailyBatches}, Remaining ${remaining}); this job needs ${needed}`
+    }
+    this.limits.bulkBatches += needed
+    return undefined
   }
 
   private transition(job: IngestJob, state: JobState) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
 import { type AuthAnswer, SalesforceSessions } from "./SalesforceAuth.js"
 import { ApiFault, type ResultKind, SalesforceBulkJobs } from "./SalesforceBulkJobs.js"
+import { ORG_ALLOCATION_DEFAULTS, SalesforceOrgLimits } from "./SalesforceOrgLimits.js"
 import { type DescribedField, restRoute, SalesforceRest } from "./SalesforceRest.js"
 import { SalesforceStore, type ValidationRule } from "./SalesforceStore.js"
 
@@ -19,6 +20,10 @@ export interface SalesforceEmulatorOptions {
   readonly rules?: ReadonlyArray<ValidationRule>
   /** The objects `describe` knows, by name (default: Customer_Weekly_Metric__c with the default mapping's fields). */
   readonly objects?: Readonly<Record<string, ReadonlyArray<DescribedField>>>
+  /** The org's Bulk API batches a day (default 15,000); a job needing more than remain fails with EXCEEDED_QUOTA. */
+  readonly dailyBatches?: number
+  /** The org's API requests a day (default 100,000); past it requests get 403 REQUEST_LIMIT_EXCEEDED. */
+  readonly dailyApiRequests?: number
 }
 
 export type RequestKind =
@@ -33,6 +38,7 @@ export type RequestKind =
   | "deleteJob"
   | "collectionsUpsert"
   | "describe"
+  | "limits"
   | "unknown"
 
 /** One request the emulator answered; uploads also name the external ids they carried. */
@@ -60,6 +66,7 @@ export const EMULATOR_DEFAULTS = {
   securityToken: "emulatortoken",
 } as const
 
+const LIMITS = /^\/services\/data\/v\d+\.\d\/limits\/?$/
 const INGEST =
   /^\/services\/data\/v(\d+\.\d)\/jobs\/ingest(?:\/([A-Za-z0-9]{15,18})(?:\/(batches|successfulResults|failedResults|unprocessedrecords))?)?$/
 
@@ -79,15 +86,23 @@ const parseJson = (text: string): unknown => {
   }
 }
 
+const nonNegative = (name: string, value: number): number => {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${value}`)
+  return value
+}
+
 /**
  * Salesforce as jsforce sees it, over real HTTP on 127.0.0.1: SOAP login, the OAuth2 password
- * flow, and the Bulk API 2.0 ingest surface with its result files. Tests assert on `requests`,
- * `store` and `jobs`; `injectFault` and `sessions.expire()` make it misbehave on purpose.
+ * flow, the Bulk API 2.0 ingest surface with its result files, and `GET /limits` with what the org
+ * has spent of its daily allocation. Tests assert on `requests`, `store`, `jobs` and `limits`;
+ * `injectFault` and `sessions.expire()` make it misbehave on purpose.
  */
 export class SalesforceEmulator {
   readonly store = new SalesforceStore()
   readonly jobs: SalesforceBulkJobs
   readonly rest: SalesforceRest
+  /** What the org has spent: `limits.apiRequests`, `limits.bulkBatches` (and what `GET /limits` answers). */
+  readonly limits: SalesforceOrgLimits
   readonly sessions: SalesforceSessions
   readonly requests: Array<LoggedRequest> = []
   private readonly faults: Array<Fault> = []
@@ -102,7 +117,14 @@ export class SalesforceEmulator {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
     })
-    this.jobs = new SalesforceBulkJobs(this.store, "62.0")
+    this.limits = new SalesforceOrgLimits({
+      dailyBatches: nonNegative("dailyBatches", options.dailyBatches ?? ORG_ALLOCATION_DEFAULTS.dailyBatches),
+      dailyApiRequests: nonNegative(
+        "dailyApiRequests",
+        options.dailyApiRequests ?? ORG_ALLOCATION_DEFAULTS.dailyApiRequests,
+      ),
+    })
+    this.jobs = new SalesforceBulkJobs(this.store, "62.0", this.limits)
     this.jobs.inProgressPolls = options.inProgressPolls ?? 1
     this.rest = new SalesforceRest(this.store, options.objects)
     this.store.rules = [...(options.rules ?? [])]
@@ -166,12 +188,18 @@ export class SalesforceEmulator {
     if (!this.sessions.isValid(token)) {
       return sendFault(new ApiFault(401, "INVALID_SESSION_ID", "Session expired or invalid"))
     }
+    if (this.limits.apiRequestsRemaining === 0) {
+      return sendFault(new ApiFault(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."))
+    }
+    this.limits.apiRequests += 1
     const jobId = route.extra.jobId ?? ""
     const json = (result: Record<string, unknown> | ApiFault, status = 200) =>
       result instanceof ApiFault
         ? sendFault(result)
         : send(status, "application/json;charset=UTF-8", JSON.stringify(result))
     switch (route.kind) {
+      case "limits":
+        return json(this.limits.report())
       case "createJob":
         return json(this.jobs.create(parseJson(body)))
       case "jobInfo":
@@ -233,6 +261,7 @@ export class SalesforceEmulator {
     if (method === "POST" && path === "/services/oauth2/token") return { kind: "oauthToken", extra: {} }
     const rest = restRoute(method, path)
     if (rest !== undefined) return { kind: rest.kind, extra: rest }
+    if (method === "GET" && LIMITS.test(path)) return { kind: "limits", extra: {} }
     const ingest = INGEST.exec(path)
     if (!ingest) return { kind: "unknown", extra: {} }
     const [, , jobId, sub] = ingest

@@ -24,12 +24,27 @@ const options = {
     Options.withDefault(1),
     Options.withDescription("status checks a closed job answers InProgress before it completes"),
   ),
+  dailyBatches: Options.integer("daily-batches").pipe(
+    Options.withDefault(15_000),
+    Options.withDescription("the org's Bulk API batches a day; a job needing more than remain fails EXCEEDED_QUOTA"),
+  ),
   failRule: Options.text("fail-rule").pipe(
     Options.repeated,
     Options.withDescription("FIELD=REGEX: rows whose FIELD matches REGEX fail validation (repeatable)"),
   ),
   logFormat,
 }
+
+/** An integer flag's value if it is at least `min`, or an error naming the flag. */
+export const atLeast = (flag: string, min: number, value: number): Effect.Effect<number, ConfigurationError> =>
+  value >= min
+    ? Effect.succeed(value)
+    : Effect.fail(
+        new ConfigurationError({
+          message: `${flag} must be an integer ≥ ${min} (got ${value})`,
+          details: { setting: flag, value: String(value) },
+        }),
+      )
 
 /** `FIELD=REGEX` as a validation rule, or an error naming the flag. */
 export const parseFailRule = (text: string): Effect.Effect<ValidationRule, ConfigurationError> => {
@@ -62,6 +77,8 @@ export const serveSalesforceCommandOf = (wiring: Wiring) =>
       Effect.scoped(
         Effect.gen(function* () {
           const rules = yield* Effect.forEach(o.failRule, parseFailRule)
+          const dailyBatches = yield* atLeast("--daily-batches", 0, o.dailyBatches)
+          const inProgressPolls = yield* atLeast("--in-progress-polls", 0, o.inProgressPolls)
           const emulator = yield* salesforceEmulator({
             port: o.port,
             username: o.username,
@@ -72,7 +89,8 @@ export const serveSalesforceCommandOf = (wiring: Wiring) =>
               onNone: () => ({}),
               onSome: (s) => ({ clientSecret: Redacted.value(s) }),
             }),
-            inProgressPolls: o.inProgressPolls,
+            inProgressPolls,
+            dailyBatches,
             rules,
           })
           yield* Effect.logInfo("Salesforce emulator listening").pipe(

@@ -1,34 +1,8 @@
-import { parse } from "csv-parse/sync"
 import { Effect } from "effect"
 import { Connection } from "jsforce"
-import { type SalesforceEmulator, salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
+import { salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
 import { assert, describe, it } from "../../support/vitest.js"
-
-const login = async (emulator: SalesforceEmulator) => {
-  const connection = new Connection({ loginUrl: emulator.url, version: "62.0" })
-  await connection.login("retl@example.com", "emulator-passwordemulatortoken")
-  return connection
-}
-
-/** One Bulk job through jsforce: create, upload, close, then check until it is finished. */
-const runJob = async (connection: Connection, csv: string) => {
-  const job = connection.bulk2.createJob({ object: "Thing__c", operation: "upsert", externalIdFieldName: "Key__c" })
-  await job.open()
-  await job.uploadData(csv)
-  await job.close()
-  let info = await job.check()
-  // Bounded: a job the emulator never finishes fails the test instead of hanging it.
-  for (let checks = 0; info.state === "InProgress" || info.state === "UploadComplete"; checks++) {
-    if (checks === 10_000) throw new Error(`job ${info.id} still ${info.state} after ${checks} checks`)
-    info = await job.check()
-  }
-  const rows = async (raw: Promise<string>) => parse(await raw, { columns: true }) as Array<Record<string, string>>
-  return {
-    info,
-    successful: await rows(job.getSuccessfulResults(true)),
-    failed: await rows(job.getFailedResults(true)),
-  }
-}
+import { login, runJob } from "./BulkClient.js"
 
 describe("Salesforce emulator", () => {
   it.scopedLive("keeps Salesforce ids across jobs and reports created vs updated", () =>

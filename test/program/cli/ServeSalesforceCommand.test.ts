@@ -30,7 +30,16 @@ const serve = (args: ReadonlyArray<string>) => {
 describe("reverse-etl serve-salesforce", () => {
   it.live("serves SOAP login and Bulk API to jsforce until interrupted, exiting 130", () =>
     Effect.gen(function* () {
-      const server = serve(["--username", "demo@example.com", "--password", "pw", "--token", "tk"])
+      const server = serve([
+        "--username",
+        "demo@example.com",
+        "--password",
+        "pw",
+        "--token",
+        "tk",
+        "--daily-batches",
+        "7",
+      ])
       const url = yield* Effect.promise(() => server.url)
       const connection = new Connection({ loginUrl: url, version: "62.0" })
       const refused = yield* Effect.promise(() =>
@@ -41,6 +50,8 @@ describe("reverse-etl serve-salesforce", () => {
       const job = connection.bulk2.createJob({ object: "Thing__c", operation: "upsert", externalIdFieldName: "Key__c" })
       const info = yield* Effect.promise(() => job.open())
       assert.strictEqual(info.state, "Open")
+      const limits = yield* Effect.promise(() => connection.limits())
+      assert.deepStrictEqual(limits.DailyBulkApiBatches, { Max: 7, Remaining: 7 })
       server.child.kill("SIGINT")
       assert.strictEqual(yield* Effect.promise(() => server.exit), 130)
       const [listening] = jsonLines(server.stderr()).filter((l) => l.message === "Salesforce emulator listening")
@@ -55,6 +66,17 @@ describe("reverse-etl serve-salesforce", () => {
       const code = yield* Effect.promise(() => server.exit)
       assert.strictEqual(code, 1)
       assert.include(server.stderr(), "--fail-rule must look like FIELD=REGEX")
+    }),
+  )
+
+  const badCounts: ReadonlyArray<readonly [string, string, string]> = [
+    ["--daily-batches", "-1", "--daily-batches must be an integer ≥ 0 (got -1)"],
+  ]
+  it.live.each(badCounts)("refuses %s %s naming the flag", ([flag, value, message]) =>
+    Effect.gen(function* () {
+      const server = serve([flag, value])
+      assert.strictEqual(yield* Effect.promise(() => server.exit), 1)
+      assert.include(server.stderr(), message)
     }),
   )
 })
