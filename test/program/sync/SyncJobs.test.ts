@@ -13,6 +13,8 @@ const settings = (extra: Record<string, string> = {}) =>
     SF_POLL_INTERVAL_SECONDS: "2",
     SF_POLL_TIMEOUT_SECONDS: "30",
     SF_BATCH_SIZE: "4",
+    // Bulk jobs are what these tests are about: a few rows would otherwise go through sObject Collections.
+    SF_COLLECTIONS_MAX_ROWS: "0",
     ...extra,
   })
 
