@@ -57,3 +57,34 @@ describe("reverse-etl check-salesforce", () => {
     }),
   )
 })
+
+describe("reverse-etl run --validate-only --require-salesforce", () => {
+  const plan = ["run", "--validate-only", "--require-salesforce", "--stage", "salesforce-sync", "--use-checkpoint"]
+
+  it.scopedLive("runs the Salesforce preflight before printing the plan", () =>
+    Effect.gen(function* () {
+      const fields = CUSTOMER_WEEKLY_METRIC_FIELDS.map((f) =>
+        f.name === "Week_End__c" ? { ...f, type: "boolean" } : f,
+      )
+      const broken = yield* salesforceEmulator({ objects: { Customer_Weekly_Metric__c: fields } })
+      const refused = yield* runCli(plan, { env: credentials(broken.url) })
+      assert.strictEqual(refused.code, 1)
+      assert.strictEqual(refused.stdout, "")
+      assert.include(refused.stderr, "field Week_End__c is of type boolean, which cannot take view column week_end")
+      const good = yield* salesforceEmulator()
+      const ok = yield* runCli(plan, { env: credentials(good.url) })
+      assert.strictEqual(ok.code, 0, ok.stderr)
+      assert.include(ok.stdout, '"validate_only":true')
+      assert.deepStrictEqual(
+        good.requests.map((r) => r.kind),
+        ["soapLogin", "describe"],
+      )
+      const offline = yield* runCli(
+        plan.filter((a) => a !== "--require-salesforce"),
+        { env: credentials(broken.url) },
+      )
+      assert.strictEqual(offline.code, 0, "without --require-salesforce a plan stays offline")
+      assert.strictEqual(broken.requests.length, 2)
+    }),
+  )
+})
