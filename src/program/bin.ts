@@ -11,6 +11,8 @@ import * as Tracing from "../layers/telemetry/Tracing.js"
 import * as ProgressTerminal from "../layers/terminal/ProgressTerminal.js"
 import * as PipelineHistoryFromSettings from "../layers/warehouse/PipelineHistoryFromSettings.js"
 import * as WarehouseFromSettings from "../layers/warehouse/WarehouseFromSettings.js"
+import * as WarehouseReadOnly from "../layers/warehouse/WarehouseReadOnly.js"
+import * as WarehouseScratch from "../layers/warehouse/WarehouseScratch.js"
 import { makeCli } from "./cli/Cli.js"
 import { exitCodeOf } from "./cli/ExitCodes.js"
 import { VERSION } from "./cli/Version.js"
@@ -25,6 +27,8 @@ const live: Wiring = {
   tracing: (telemetry, secrets) => Tracing.layer(telemetry, VERSION, secrets),
   lake: LakeFromSettings.layer,
   warehouse: WarehouseFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  dryRunWarehouse: WarehouseReadOnly.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  scratchWarehouse: WarehouseScratch.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   history: PipelineHistoryFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   stateStore: StateStoreFs.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   eventsApi: EventsApiHttp.layer.pipe(Layer.provide(NodeHttpClient.layerUndici)),

@@ -12,6 +12,7 @@ import * as StateStoreFs from "../../src/layers/state/StateStoreFs.js"
 import * as PipelineHistorySql from "../../src/layers/warehouse/PipelineHistorySql.js"
 import * as SqlClientSqlite from "../../src/layers/warehouse/SqlClientSqlite.js"
 import * as SyncLedgerSql from "../../src/layers/warehouse/SyncLedgerSql.js"
+import * as WarehouseScratch from "../../src/layers/warehouse/WarehouseScratch.js"
 import * as WarehouseSql from "../../src/layers/warehouse/WarehouseSql.js"
 import { makeCli } from "../../src/program/cli/Cli.js"
 import { loggingLayer } from "../../src/program/cli/Logging.js"
@@ -135,6 +136,7 @@ export const makeHarness = (options: HarnessOptions = {}) =>
           ConfigProvider.fromMap(new Map(airflowRunId === undefined ? [] : [["AIRFLOW_CTX_DAG_RUN_ID", airflowRunId]])),
         ),
         Effect.provide(StateStoreFs.layer),
+        Effect.provide(WarehouseScratch.layer),
         Effect.provide(eventsApi),
         Effect.provide(shared),
         Effect.provide(AppConfigProvider.layerFromMap(settings(worker, env))),
@@ -154,6 +156,8 @@ export const makeHarness = (options: HarnessOptions = {}) =>
       eventsApi,
       lake: Layer.succeed(Lake, lake),
       warehouse: Layer.succeedContext(shared),
+      dryRunWarehouse: Layer.succeedContext(shared),
+      scratchWarehouse: WarehouseScratch.layer.pipe(Layer.provide(disk)),
       history: PipelineHistorySql.layer({ where: "the harness's SQLite file" }).pipe(
         Layer.provide(Layer.succeedContext(shared)),
       ),

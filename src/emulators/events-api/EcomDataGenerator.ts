@@ -1,5 +1,7 @@
 import { epochMsToIsoDate, isoDateToEpochMs } from "../../domain/Week.js"
+import { ascii, put, putDigits, putId, putShort, putTwo, putUuid, QUOTE } from "./EcomBytes.js"
 import { type Catalog, catalogOf, draw, mix32, unit } from "./EcomCatalog.js"
+import { MALFORMED_KINDS, type Malformed, type MalformedKind, REJECTED } from "./EcomMalformed.js"
 
 /**
  * Synthetic ecom events, generated record by record from `(seed, window, index)`: the same seed
@@ -25,40 +27,8 @@ export interface DataWindow {
   readonly end: string
 }
 
-export const MALFORMED_KINDS = [
-  "missing_user_id",
-  "negative_price",
-  "bad_timestamp",
-  "outside_week",
-  "price_as_string",
-  "extra_fields",
-] as const
-export type MalformedKind = (typeof MALFORMED_KINDS)[number]
-
-/**
- * Whether a validating pipeline should reject a record of each kind. A numeric string price and
- * unknown extra fields are odd but readable: the record is kept.
- */
-export const REJECTED: Record<MalformedKind, boolean> = {
-  missing_user_id: true,
-  negative_price: true,
-  bad_timestamp: true,
-  outside_week: true,
-  price_as_string: false,
-  extra_fields: false,
-}
-
-export interface Malformed {
-  /** 0-based position in the window's record order (its line in `raw.ndjson`). */
-  readonly index: number
-  readonly kind: MalformedKind
-  readonly rejected: boolean
-}
-
 const DAY_SECONDS = 86_400
 
-const ascii = (text: string): Uint8Array => Buffer.from(text, "latin1")
-const HEX = ascii("0123456789abcdef")
 const PRODUCT = ascii('"product_id":')
 const CATEGORY = ascii(',"category_id":')
 const CODE = ascii(',"category_code":"')
@@ -88,7 +58,6 @@ const EVENT_TYPES = ["view", "cart", "remove_from_cart", "purchase"] as const
 const TYPES = ZONES.map((zone) => EVENT_TYPES.map((type) => ascii(`${zone}","event_type":"${type}",`)))
 /** A record's bytes besides its product's: time and type, user, session, quotes and extras at most. */
 const MAX_OTHER_BYTES = 320
-const QUOTE = 0x22
 const COLON = 0x3a
 
 /**
@@ -139,68 +108,6 @@ const planOf = (data: EcomData, window: DataWindow): Plan => {
     users: Math.max(10, Math.round(events / EVENTS_PER_POOL_USER)),
     catalog: catalogOf(data.seed),
   }
-}
-
-/** Records are written as bytes straight into the response buffer: no strings, little garbage. */
-const put = (out: Uint8Array, at: number, bytes: Uint8Array): number => {
-  out.set(bytes, at)
-  return at + bytes.length
-}
-
-/** For a few bytes a plain loop is cheaper than a call into TypedArray#set. */
-const putShort = (out: Uint8Array, at: number, bytes: Uint8Array): number => {
-  for (let i = 0; i < bytes.length; i++) out[at + i] = bytes[i] as number
-  return at + bytes.length
-}
-
-/** `bytes`, quoted when `quote`. */
-const putId = (out: Uint8Array, at: number, bytes: Uint8Array, quote: boolean): number => {
-  if (quote) out[at++] = QUOTE
-  at = putShort(out, at, bytes)
-  if (quote) out[at++] = QUOTE
-  return at
-}
-
-const putTwo = (out: Uint8Array, at: number, n: number): number => {
-  out[at] = 0x30 + Math.floor(n / 10)
-  out[at + 1] = 0x30 + (n % 10)
-  return at + 2
-}
-
-/** A positive integer of exactly `digits` digits. */
-const putDigits = (out: Uint8Array, at: number, n: number, digits: number): number => {
-  let rest = n
-  for (let i = digits - 1; i >= 0; i--) {
-    out[at + i] = 0x30 + (rest % 10)
-    rest = Math.floor(rest / 10)
-  }
-  return at + digits
-}
-
-const putHex = (out: Uint8Array, at: number, word: number, nibbles: number): number => {
-  for (let i = nibbles - 1; i >= 0; i--) out[at++] = HEX[(word >>> (i * 4)) & 0xf] as number
-  return at
-}
-
-/** A version-4 UUID drawn from `key`, quoted. */
-const putUuid = (out: Uint8Array, at: number, key: number): number => {
-  const a = draw(key, 1)
-  const b = draw(key, 2)
-  const c = draw(key, 3)
-  const d = draw(key, 4)
-  out[at++] = QUOTE
-  at = putHex(out, at, a, 8)
-  out[at++] = 0x2d
-  at = putHex(out, at, b >>> 16, 4)
-  out[at++] = 0x2d
-  at = putHex(out, at, 0x4000 | (b & 0x0fff), 4)
-  out[at++] = 0x2d
-  at = putHex(out, at, 0x8000 | ((c >>> 16) & 0x3fff), 4)
-  out[at++] = 0x2d
-  at = putHex(out, at, c & 0xffff, 4)
-  at = putHex(out, at, d, 8)
-  out[at++] = QUOTE
-  return at
 }
 
 /** Mostly views; carts, removes, a few percent purchases. */

@@ -1,3 +1,4 @@
+import { SalesforceBatchScheduler } from "./SalesforceBatchScheduler.js"
 import { type ParsedCsv, parseUpload, resultCsv } from "./SalesforceCsv.js"
 import { idGenerator } from "./SalesforceIds.js"
 import { SalesforceOrgLimits } from "./SalesforceOrgLimits.js"
@@ -30,16 +31,21 @@ interface IngestJob {
   results: Record<ResultKind, string> | undefined
 }
 
-const now = () => new Date().toISOString().replace("Z", "+0000")
+const timestamp = (ms: number) => new Date(ms).toISOString().replace("Z", "+0000")
 /** Salesforce cuts an ingest job's data into internal batches of this many records. */
 export const BATCH_ROWS = 10_000
 /** The internal batches a job's data needs: ⌈rows / 10,000⌉, at least one for an uploaded file. */
 export const batchesFor = (rows: number): number => Math.max(1, Math.ceil(rows / BATCH_ROWS))
+/** The rows of each internal batch of a job of `rows` rows. */
+const batchRows = (rows: number): Array<number> =>
+  Array.from({ length: batchesFor(rows) }, (_, i) => Math.min(BATCH_ROWS, rows - i * BATCH_ROWS))
 const TERMINAL: ReadonlyArray<JobState> = ["JobComplete", "Failed", "Aborted"]
 
 /**
- * Bulk API 2.0 ingest jobs: Open → (one upload) → UploadComplete → InProgress for a configurable
- * number of polls → JobComplete, the rows applied to the store only then. The same external id
+ * Bulk API 2.0 ingest jobs: Open → (one upload) → UploadComplete → InProgress while the org's
+ * scheduler runs the job's batches (and for a configurable number of polls) → JobComplete, the
+ * rows applied to the store only then (Salesforce commits batch by batch; holding them to the end
+ * keeps a job that never finished out of the store). The same external id
  * twice in one job fails both rows with DUPLICATE_VALUE and writes neither.
  */
 export class SalesforceBulkJobs {
@@ -54,6 +60,7 @@ export class SalesforceBulkJobs {
     private readonly store: SalesforceStore,
     private readonly apiVersion: string,
     private readonly limits: SalesforceOrgLimits = new SalesforceOrgLimits(),
+    private readonly scheduler = new SalesforceBatchScheduler({ parallelBatches: 4, batchMs: 0 }),
   ) {}
 
   create(body: unknown): Record<string, unknown> | ApiFault {
@@ -70,7 +77,7 @@ export class SalesforceBulkJobs {
     if ((spec.contentType ?? "CSV") !== "CSV" || (spec.lineEnding ?? "LF") !== "LF") {
       return new ApiFault(400, "INVALIDJOB", "InvalidJob : only CSV with LF line endings is supported")
     }
-    const created = now()
+    const created = timestamp(this.scheduler.clock())
     const job: IngestJob = {
       id: this.nextId(),
       object: spec.object,
@@ -114,28 +121,40 @@ export class SalesforceBulkJobs {
       const answer = this.describe(job)
       const overQuota = this.spendBatches(job)
       if (overQuota !== undefined) this.fail(job, overQuota)
+      else if (job.data !== undefined && "csv" in job.data) {
+        this.scheduler.enqueue(job.id, batchRows(job.data.csv.rows.length))
+      }
       return answer
     } else if (state === "Aborted") {
       if (TERMINAL.includes(job.state)) {
         return new ApiFault(409, "INVALIDJOBSTATE", `Job is in state ${job.state} and cannot be aborted`)
       }
       this.transition(job, "Aborted")
+      this.scheduler.cancel(job.id)
     } else {
       return new ApiFault(400, "INVALIDJOBSTATE", `Cannot change the state of a job to ${String(state)}`)
     }
     return this.describe(job)
   }
 
-  /** A status check: a closed job counts down its `InProgress` answers, then is processed. */
+  /**
+   * A status check. A closed job is `UploadComplete` until its first batch starts, then
+   * `InProgress` (its finished batches' rows counted as processed) until its last batch has ended
+   * and it has answered `InProgress` its `inProgressPolls` times; then it is processed.
+   */
   info(id: string): Record<string, unknown> | ApiFault {
     const job = this.jobs.get(id)
     if (job === undefined) return notFound()
     if (job.state === "UploadComplete" || job.state === "InProgress") {
+      const progress = this.scheduler.jobProgress(job.id)
+      job.processed = progress.rowsDone
       if (job.pollsLeft > 0) {
         job.pollsLeft -= 1
         this.transition(job, "InProgress")
-      } else {
+      } else if (progress.pending === 0) {
         this.process(job)
+      } else if (progress.started && job.state !== "InProgress") {
+        this.transition(job, "InProgress")
       }
     }
     return this.describe(job)
@@ -151,12 +170,14 @@ export class SalesforceBulkJobs {
   }
 
   remove(id: string): ApiFault | undefined {
+    this.scheduler.cancel(id)
     return this.jobs.delete(id) ? undefined : notFound()
   }
 
-  /** Lets every closed job complete at its next status check. */
+  /** Lets every closed job complete at its next status check: its polls spent, its batches ended now. */
   finishAll(): void {
     for (const job of this.jobs.values()) job.pollsLeft = 0
+    this.scheduler.finishAll()
   }
 
   state(id: string): JobState | undefined {
@@ -180,7 +201,7 @@ export class SalesforceBulkJobs {
 
   private transition(job: IngestJob, state: JobState) {
     job.state = state
-    job.systemModstamp = now()
+    job.systemModstamp = timestamp(this.scheduler.clock())
   }
 
   private process(job: IngestJob) {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
 import { type AuthAnswer, SalesforceSessions } from "./SalesforceAuth.js"
+import { SalesforceBatchScheduler } from "./SalesforceBatchScheduler.js"
 import { ApiFault, type ResultKind, SalesforceBulkJobs } from "./SalesforceBulkJobs.js"
 import { ORG_ALLOCATION_DEFAULTS, SalesforceOrgLimits } from "./SalesforceOrgLimits.js"
 import { type DescribedField, restRoute, SalesforceRest } from "./SalesforceRest.js"
@@ -15,8 +16,17 @@ export interface SalesforceEmulatorOptions {
   readonly securityToken?: string
   readonly clientId?: string
   readonly clientSecret?: string
-  /** How many status checks a closed job answers `InProgress` (default 1). */
+  /**
+   * How many status checks a closed job answers `InProgress` at least, whatever its batches do
+   * (default 1 when `batchMs` is 0, else 0: server time alone decides).
+   */
   readonly inProgressPolls?: number
+  /** How many internal batches of 10,000 rows the org processes at once, across all jobs (default 4). */
+  readonly parallelBatches?: number
+  /** How long one internal batch takes in milliseconds (default 0: a batch ends as it starts). */
+  readonly batchMs?: number
+  /** The org's clock, milliseconds since the epoch (default `Date.now`); a test may drive it by hand. */
+  readonly clock?: () => number
   readonly rules?: ReadonlyArray<ValidationRule>
   /** The objects `describe` knows, by name (default: Customer_Weekly_Metric__c with the default mapping's fields). */
   readonly objects?: Readonly<Record<string, ReadonlyArray<DescribedField>>>
@@ -40,6 +50,9 @@ export type RequestKind =
   | "describe"
   | "limits"
   | "unknown"
+
+/** What a route names in its path: a job, or an object and its external id field. */
+type RouteName = "jobId" | "objectName" | "externalIdField"
 
 /** One request the emulator answered; uploads also name the external ids they carried. */
 export interface LoggedRequest {
@@ -103,6 +116,8 @@ export class SalesforceEmulator {
   readonly rest: SalesforceRest
   /** What the org has spent: `limits.apiRequests`, `limits.bulkBatches` (and what `GET /limits` answers). */
   readonly limits: SalesforceOrgLimits
+  /** The org's batch processing; `batches.intervals()` lists every batch ended, with its start and end. */
+  readonly batches: SalesforceBatchScheduler
   readonly sessions: SalesforceSessions
   readonly requests: Array<LoggedRequest> = []
   private readonly faults: Array<Fault> = []
@@ -124,8 +139,13 @@ export class SalesforceEmulator {
         options.dailyApiRequests ?? ORG_ALLOCATION_DEFAULTS.dailyApiRequests,
       ),
     })
-    this.jobs = new SalesforceBulkJobs(this.store, "62.0", this.limits)
-    this.jobs.inProgressPolls = options.inProgressPolls ?? 1
+    const batchMs = options.batchMs ?? 0
+    this.batches = new SalesforceBatchScheduler(
+      { parallelBatches: options.parallelBatches ?? 4, batchMs },
+      options.clock ?? Date.now,
+    )
+    this.jobs = new SalesforceBulkJobs(this.store, "62.0", this.limits, this.batches)
+    this.jobs.inProgressPolls = nonNegative("inProgressPolls", options.inProgressPolls ?? (batchMs > 0 ? 0 : 1))
     this.rest = new SalesforceRest(this.store, options.objects)
     this.store.rules = [...(options.rules ?? [])]
   }
@@ -221,14 +241,9 @@ export class SalesforceEmulator {
       }
       case "collectionsUpsert":
       case "describe": {
-        const { objectName = "", externalIdField = "" } = route.extra
-        const result =
-          route.kind === "describe"
-            ? this.rest.describe(objectName)
-            : this.rest.upsert(objectName, externalIdField, parseJson(body))
-        if (result instanceof ApiFault) return sendFault(result)
-        const ids = Array.isArray(result) ? { externalIds: collectionIds(body, externalIdField) } : {}
-        return send(200, "application/json;charset=UTF-8", JSON.stringify(result), ids)
+        const answer = this.rest.answer(route.kind, route.extra, body)
+        if (answer instanceof ApiFault) return sendFault(answer)
+        return send(200, "application/json;charset=UTF-8", JSON.stringify(answer.body), answer.logged)
       }
       case "results": {
         const csv = this.jobs.results(jobId, route.resultKind as ResultKind)
@@ -250,12 +265,7 @@ export class SalesforceEmulator {
     method: string,
     path: string,
     body: string,
-  ): {
-    kind: RequestKind
-    version?: string
-    resultKind?: string
-    extra: { jobId?: string; objectName?: string; externalIdField?: string }
-  } {
+  ): { kind: RequestKind; version?: string; resultKind?: string; extra: Partial<Record<RouteName, string>> } {
     const soap = /^\/services\/Soap\/u\/(\d+\.\d)\/?$/.exec(path)
     if (method === "POST" && soap) return { kind: "soapLogin", version: soap[1] as string, extra: {} }
     if (method === "POST" && path === "/services/oauth2/token") return { kind: "oauthToken", extra: {} }
@@ -277,12 +287,6 @@ export class SalesforceEmulator {
     }
     return { kind: "unknown", extra }
   }
-}
-
-/** The external ids a Collections request carried, for the request log. */
-const collectionIds = (body: string, field: string): ReadonlyArray<string> => {
-  const records = (parseJson(body) as { records?: unknown } | undefined)?.records
-  return Array.isArray(records) ? records.map((r: Record<string, unknown>) => String(r?.[field] ?? "")) : []
 }
 
 /** The emulator as a scoped resource: started on 127.0.0.1, closed when the scope ends. */

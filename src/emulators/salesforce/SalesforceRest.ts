@@ -59,6 +59,14 @@ export const CUSTOMER_WEEKLY_METRIC_FIELDS: ReadonlyArray<DescribedField> = [
   describedField("CreatedDate", "datetime", { createable: false, updateable: false, nillable: false }),
 ]
 
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
 /** Records one sObject Collections request may carry. */
 const MAX_RECORDS = 200
 
@@ -131,6 +139,24 @@ export class SalesforceRest {
         ? { id: outcome.id, success: true, created: outcome.created, errors: [] }
         : this.failure(outcome.id, outcome.error)
     })
+  }
+
+  /** A request of `kind` answered: the body to send and, for an upsert, the external ids it carried (for the request log). */
+  answer(
+    kind: "collectionsUpsert" | "describe",
+    route: { readonly objectName?: string; readonly externalIdField?: string },
+    body: string,
+  ): { readonly body: unknown; readonly logged: { readonly externalIds?: ReadonlyArray<string> } } | ApiFault {
+    const { objectName = "", externalIdField = "" } = route
+    if (kind === "describe") {
+      const described = this.describe(objectName)
+      return described instanceof ApiFault ? described : { body: described, logged: {} }
+    }
+    const request = parseJson(body)
+    const results = this.upsert(objectName, externalIdField, request)
+    if (results instanceof ApiFault) return results
+    const records = (request as { records: ReadonlyArray<Json> }).records
+    return { body: results, logged: { externalIds: records.map((r) => String(r?.[externalIdField] ?? "")) } }
   }
 
   private failure(id: string, error: string): Json {

@@ -29,7 +29,11 @@ const options = {
     Options.withDescription("run every stage (full) or just one, as Airflow does one task each"),
   ),
   localOnly,
-  dryRun: Options.boolean("dry-run").pipe(Options.withDescription("validate and report without writing anything")),
+  dryRun: Options.boolean("dry-run").pipe(
+    Options.withDescription(
+      "preview the Salesforce CSVs the run would send (the week validated in a temporary directory); write nothing else",
+    ),
+  ),
   force,
   advanceOnSkip: Options.boolean("advance-on-skip").pipe(
     Options.withDescription("advance the checkpoint when the week is skipped as already done"),

@@ -21,8 +21,18 @@ const options = {
   ),
   clientSecret: Options.redacted("client-secret").pipe(Options.optional),
   inProgressPolls: Options.integer("in-progress-polls").pipe(
-    Options.withDefault(1),
-    Options.withDescription("status checks a closed job answers InProgress before it completes"),
+    Options.optional,
+    Options.withDescription(
+      "status checks a closed job answers InProgress at least (default 1 with --batch-ms 0, else 0)",
+    ),
+  ),
+  parallelBatches: Options.integer("parallel-batches").pipe(
+    Options.withDefault(4),
+    Options.withDescription("internal batches of 10,000 rows the org processes at once, across all jobs"),
+  ),
+  batchMs: Options.integer("batch-ms").pipe(
+    Options.withDefault(0),
+    Options.withDescription("milliseconds one internal batch takes; a job is InProgress until its last batch ends"),
   ),
   dailyBatches: Options.integer("daily-batches").pipe(
     Options.withDefault(15_000),
@@ -78,7 +88,12 @@ export const serveSalesforceCommandOf = (wiring: Wiring) =>
         Effect.gen(function* () {
           const rules = yield* Effect.forEach(o.failRule, parseFailRule)
           const dailyBatches = yield* atLeast("--daily-batches", 0, o.dailyBatches)
-          const inProgressPolls = yield* atLeast("--in-progress-polls", 0, o.inProgressPolls)
+          const parallelBatches = yield* atLeast("--parallel-batches", 1, o.parallelBatches)
+          const batchMs = yield* atLeast("--batch-ms", 0, o.batchMs)
+          const inProgressPolls = yield* Option.match(o.inProgressPolls, {
+            onNone: () => Effect.succeed(batchMs > 0 ? 0 : 1),
+            onSome: (polls) => atLeast("--in-progress-polls", 0, polls),
+          })
           const emulator = yield* salesforceEmulator({
             port: o.port,
             username: o.username,
@@ -90,11 +105,20 @@ export const serveSalesforceCommandOf = (wiring: Wiring) =>
               onSome: (s) => ({ clientSecret: Redacted.value(s) }),
             }),
             inProgressPolls,
+            parallelBatches,
+            batchMs,
             dailyBatches,
             rules,
           })
           yield* Effect.logInfo("Salesforce emulator listening").pipe(
-            Effect.annotateLogs({ url: emulator.url, username: o.username, fail_rules: o.failRule.length }),
+            Effect.annotateLogs({
+              url: emulator.url,
+              username: o.username,
+              fail_rules: o.failRule.length,
+              parallel_batches: parallelBatches,
+              batch_ms: batchMs,
+              daily_batches: dailyBatches,
+            }),
           )
           yield* Console.log(emulator.url)
           return yield* Effect.never

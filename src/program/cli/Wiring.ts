@@ -7,6 +7,7 @@ import type { EventsApi } from "../../services/EventsApi.js"
 import type { Lake } from "../../services/Lake.js"
 import type { PipelineHistory } from "../../services/PipelineHistory.js"
 import type { Progress } from "../../services/Progress.js"
+import type { ScratchWarehouse } from "../../services/ScratchWarehouse.js"
 import type { StateStore } from "../../services/StateStore.js"
 import type { SyncLedger } from "../../services/SyncLedger.js"
 import type { Warehouse } from "../../services/Warehouse.js"
@@ -27,6 +28,13 @@ export interface Wiring {
    * the Salesforce sync's ledger in the same database.
    */
   readonly warehouse: Layer.Layer<Warehouse | SyncLedger, WarehouseError | ConfigurationError, AppConfig>
+  /**
+   * The same warehouse as a dry run sees it: read, never written; SQLite at SQLITE_PATH with
+   * writes refused, or an empty warehouse in memory when there is no file (none is created).
+   */
+  readonly dryRunWarehouse: Layer.Layer<Warehouse | SyncLedger, WarehouseError | ConfigurationError, AppConfig>
+  /** The warehouse a dry run aggregates its week in: SQLite in a file of the dry run's temporary directory. */
+  readonly scratchWarehouse: Layer.Layer<ScratchWarehouse>
   /**
    * The same warehouse read only, for `status`, `runs` and `salesforce failures`: it never creates
    * the SQLite file nor migrates; a warehouse without the pipeline's tables fails, naming them.

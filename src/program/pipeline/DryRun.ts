@@ -1,9 +1,14 @@
 import { FileSystem } from "@effect/platform"
 import { Clock, Effect, Option } from "effect"
+import { readEventRows } from "../../codecs/parquet/EventsParquetReader.js"
+import type { Week } from "../../domain/Week.js"
 import { weekPaths } from "../../domain/WeekPaths.js"
 import { localStorageError } from "../../platform/Files.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import { ScratchWarehouse } from "../../services/ScratchWarehouse.js"
+import { Warehouse } from "../../services/Warehouse.js"
 import * as Extract from "../stages/Extract.js"
+import * as Load from "../stages/Load.js"
 import * as QualityGate from "../stages/QualityGate.js"
 import * as SalesforceSync from "../stages/SalesforceSync.js"
 import * as Transform from "../stages/Transform.js"
@@ -12,9 +17,26 @@ import type { RunContext } from "./RunContext.js"
 import { timed } from "./StageRunner.js"
 
 /**
- * `--dry-run`: the week is fetched into a temporary directory (removed afterwards), validated
- * without writing Parquet, judged by the quality gate, and the Salesforce sync writes the CSVs it
- * would send without calling Salesforce. No lake, no warehouse write, no run row, no checkpoint.
+ * The week's validated events loaded, a row group at a time, into a scratch warehouse in the dry
+ * run's temporary directory: its export view then answers the rows the real warehouse's will
+ * once the week is loaded, computed by the same SQL.
+ */
+const aggregateWeek = (week: Week, events: string, scratch: string) =>
+  Effect.gen(function* () {
+    const warehouse = yield* (yield* ScratchWarehouse).open(`${scratch}/scratch-warehouse.sqlite`)
+    const rows = yield* warehouse.loadWeek(week, readEventRows(events))
+    yield* Effect.logInfo("Dry run: the week's events aggregated in a scratch warehouse").pipe(
+      Effect.annotateLogs({ rows }),
+    )
+    return warehouse
+  })
+
+/**
+ * `--dry-run`: the week is fetched and transformed into a temporary directory (removed
+ * afterwards), judged by the quality gate, and aggregated in a scratch warehouse there; the
+ * Salesforce sync then compares those rows with the sync state of the real warehouse, which it
+ * only reads, and writes the CSVs a real run would send without calling Salesforce. No lake, no
+ * warehouse write (not even its creation or a migration), no run row, no checkpoint.
  */
 export const dryRunWeek = (ctx: RunContext) =>
   Effect.scoped(
@@ -30,10 +52,21 @@ export const dryRunWeek = (ctx: RunContext) =>
       )
       const fetched = yield* Extract.run({ ...ctx, paths }).pipe(timed(Extract.name))
       const ingestedAtMicros = (yield* Clock.currentTimeMillis) * 1000
-      const checked = yield* Transform.validate(paths, { ingestedAtMicros }).pipe(timed(Transform.name))
+      const transformed = yield* Transform.transform(paths, { ingestedAtMicros }).pipe(timed(Transform.name))
+      // The counts without the scratch files' facts, which vanish with the directory.
+      const checked: Transform.Validation = {
+        rowsFetched: transformed.rowsFetched,
+        rowsValid: transformed.rowsValid,
+        rowsRejected: transformed.rowsRejected,
+        topRejectReasons: transformed.topRejectReasons,
+      }
       const gate = yield* QualityGate.run(ctx, checked).pipe(timed(QualityGate.name))
+      const preview = yield* aggregateWeek(ctx.week, paths.events, scratch).pipe(timed(Load.name))
       // The CSVs go where the week's files would, not to the scratch directory: they are the result.
-      const sync = yield* SalesforceSync.run(ctx).pipe(timed(SalesforceSync.name))
+      const sync = yield* SalesforceSync.run(ctx).pipe(
+        Effect.provideService(Warehouse, preview),
+        timed(SalesforceSync.name),
+      )
       return {
         runId: ctx.runId,
         runTag: ctx.runTag,

@@ -8,6 +8,7 @@ import { AppConfig } from "../../services/AppConfig.js"
 import type { Crm } from "../../services/Crm.js"
 import type { EventsApi } from "../../services/EventsApi.js"
 import type { Lake } from "../../services/Lake.js"
+import type { ScratchWarehouse } from "../../services/ScratchWarehouse.js"
 import type { StateStore } from "../../services/StateStore.js"
 import type { SyncLedger } from "../../services/SyncLedger.js"
 import { Warehouse } from "../../services/Warehouse.js"
@@ -30,6 +31,7 @@ export type PipelineServices =
   | EventsApi
   | Lake
   | Warehouse
+  | ScratchWarehouse
   | StateStore
   | Crm
   | SyncLedger
@@ -176,6 +178,6 @@ export const runWeekOf: (
   }).pipe(Effect.annotateLogs({ run_tag: base.runTag, week_start: week.start, week_end: week.end }))
 })
 
-/** `reverse-etl run`: prepare, then one week. */
+/** `reverse-etl run`: prepare, then one week; a dry run prepares nothing (no migration, no replay: no write). */
 export const runPipeline = (options: RunOptions): Effect.Effect<RunOutcome, PipelineError, PipelineServices> =>
-  Effect.zipRight(preparePipeline, runWeekOf(options))
+  options.dryRun ? runWeekOf(options) : Effect.zipRight(preparePipeline, runWeekOf(options))

@@ -21,7 +21,9 @@ export const pipelineLayer = (wiring: Wiring, run: RunOptions, format: LogFormat
   Layer.mergeAll(
     callsTheApi(run) ? wiring.eventsApi : eventsApiNotNeeded,
     wiring.lake,
-    wiring.warehouse,
+    // A dry run reads the warehouse and never writes it; it aggregates its week in a scratch one.
+    run.dryRun ? wiring.dryRunWarehouse : wiring.warehouse,
+    wiring.scratchWarehouse,
     wiring.stateStore,
     wiring.crm,
     format === "text" && process.stderr.isTTY && wiring.terminalProgress ? wiring.terminalProgress : Layer.empty,

@@ -3,12 +3,12 @@ import { decodeEventRecord } from "../../../src/domain/EventRecord.js"
 import { parseEventTime } from "../../../src/domain/EventTime.js"
 import { parseWeek } from "../../../src/domain/Week.js"
 import {
-  MALFORMED_KINDS,
   malformationAt,
   malformedRecords,
   pageBody,
   pageRecords,
 } from "../../../src/emulators/events-api/EcomDataGenerator.js"
+import { MALFORMED_KINDS } from "../../../src/emulators/events-api/EcomMalformed.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 const week = Either.getOrThrow(parseWeek("2019-11-03", "2019-11-09"))

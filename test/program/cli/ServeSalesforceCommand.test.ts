@@ -39,6 +39,10 @@ describe("reverse-etl serve-salesforce", () => {
         "tk",
         "--daily-batches",
         "7",
+        "--parallel-batches",
+        "2",
+        "--batch-ms",
+        "50",
       ])
       const url = yield* Effect.promise(() => server.url)
       const connection = new Connection({ loginUrl: url, version: "62.0" })
@@ -55,7 +59,7 @@ describe("reverse-etl serve-salesforce", () => {
       server.child.kill("SIGINT")
       assert.strictEqual(yield* Effect.promise(() => server.exit), 130)
       const [listening] = jsonLines(server.stderr()).filter((l) => l.message === "Salesforce emulator listening")
-      assert.strictEqual(listening?.url, url)
+      assert.deepInclude(listening, { url, parallel_batches: 2, batch_ms: 50, daily_batches: 7 })
       assert.notInclude(server.stderr(), "pwtk")
     }),
   )
@@ -71,6 +75,8 @@ describe("reverse-etl serve-salesforce", () => {
 
   const badCounts: ReadonlyArray<readonly [string, string, string]> = [
     ["--daily-batches", "-1", "--daily-batches must be an integer ≥ 0 (got -1)"],
+    ["--parallel-batches", "0", "--parallel-batches must be an integer ≥ 1 (got 0)"],
+    ["--batch-ms", "-5", "--batch-ms must be an integer ≥ 0 (got -5)"],
   ]
   it.live.each(badCounts)("refuses %s %s naming the flag", ([flag, value, message]) =>
     Effect.gen(function* () {

@@ -15,11 +15,12 @@ import * as AppConfigProvider from "reverse-etl/layers/config/AppConfigProvider"
 import * as EventsApiTest from "reverse-etl/layers/events-api/EventsApiTest"
 import * as LakeMemory from "reverse-etl/layers/lake/LakeMemory"
 import * as StateStoreMemory from "reverse-etl/layers/state/StateStoreMemory"
-import * as WarehouseFromSettings from "reverse-etl/layers/warehouse/WarehouseFromSettings"
+import * as WarehouseReadOnly from "reverse-etl/layers/warehouse/WarehouseReadOnly"
+import * as WarehouseScratch from "reverse-etl/layers/warehouse/WarehouseScratch"
 import * as CrmMemory from "reverse-etl/layers/crm/CrmMemory"
 const record = (i) => JSON.stringify({ event_time: "2019-12-02 10:00:0" + (i % 10) + " UTC", event_type: "view", user_id: 100 + i, price: 1.5 })
 const settings = AppConfigProvider.layerFromMap({ SQLITE_PATH: ":memory:", TRANSFORM_WORKERS: "0", LOCAL_DATA_DIR: process.argv[1] + "/data", STATE_DIR: process.argv[1] + "/state" })
-const layers = Layer.mergeAll(EventsApiTest.layer([[0, 1, 2].map(record)], { pageSize: 10 }), LakeMemory.layer, WarehouseFromSettings.layer, StateStoreMemory.layer, CrmMemory.layer(new CrmMemory.MemoryOrg()))
+const layers = Layer.mergeAll(EventsApiTest.layer([[0, 1, 2].map(record)], { pageSize: 10 }), LakeMemory.layer, WarehouseReadOnly.layer, StateStoreMemory.layer, CrmMemory.layer(new CrmMemory.MemoryOrg()), WarehouseScratch.layer)
 const outcome = await Effect.runPromise(
   runPipeline(fullRun({ weekStart: Option.some("2019-12-01"), weekEnd: Option.some("2019-12-07"), dryRun: true })).pipe(
     Effect.provide(layers), Effect.provide(settings), Effect.provide(NodeFileSystem.layer)),

@@ -11,6 +11,8 @@ import * as LakeAdls from "../../../src/layers/lake/LakeAdls.js"
 import * as StateStoreFs from "../../../src/layers/state/StateStoreFs.js"
 import * as PipelineHistoryFromSettings from "../../../src/layers/warehouse/PipelineHistoryFromSettings.js"
 import * as WarehouseFromSettings from "../../../src/layers/warehouse/WarehouseFromSettings.js"
+import * as WarehouseReadOnly from "../../../src/layers/warehouse/WarehouseReadOnly.js"
+import * as WarehouseScratch from "../../../src/layers/warehouse/WarehouseScratch.js"
 import type { Wiring } from "../../../src/program/cli/Wiring.js"
 import { quickRetry } from "../adlsLake.js"
 import { runCli } from "../cli.js"
@@ -135,6 +137,8 @@ export const liveWiring = (settings: Record<string, string>, writeLog: (line: st
   ),
   lake: LakeAdls.layerWith({ retryOptions: { maxTries: 1 }, retry: quickRetry(3) }),
   warehouse: WarehouseFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  dryRunWarehouse: WarehouseReadOnly.layer.pipe(Layer.provide(NodeFileSystem.layer)),
+  scratchWarehouse: WarehouseScratch.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   history: PipelineHistoryFromSettings.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   stateStore: StateStoreFs.layer.pipe(Layer.provide(NodeFileSystem.layer)),
   crm: CrmJsforce.layer,
