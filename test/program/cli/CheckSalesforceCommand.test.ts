@@ -61,7 +61,7 @@ describe("reverse-etl check-salesforce", () => {
 describe("reverse-etl run --validate-only --require-salesforce", () => {
   const plan = ["run", "--validate-only", "--require-salesforce", "--stage", "salesforce-sync", "--use-checkpoint"]
 
-  it.scopedLive("runs the Salesforce preflight before printing the plan", () =>
+  it.scopedLive("refuses the plan naming the object's problem; without the flag a plan stays offline", () =>
     Effect.gen(function* () {
       const fields = CUSTOMER_WEEKLY_METRIC_FIELDS.map((f) =>
         f.name === "Week_End__c" ? { ...f, type: "boolean" } : f,
@@ -71,6 +71,17 @@ describe("reverse-etl run --validate-only --require-salesforce", () => {
       assert.strictEqual(refused.code, 1)
       assert.strictEqual(refused.stdout, "")
       assert.include(refused.stderr, "field Week_End__c is of type boolean, which cannot take view column week_end")
+      const offline = yield* runCli(
+        plan.filter((a) => a !== "--require-salesforce"),
+        { env: credentials(broken.url) },
+      )
+      assert.strictEqual(offline.code, 0, offline.stderr)
+      assert.strictEqual(broken.requests.length, 2, "the second plan asked Salesforce nothing")
+    }),
+  )
+
+  it.scopedLive("prints the plan once the preflight passes", () =>
+    Effect.gen(function* () {
       const good = yield* salesforceEmulator()
       const ok = yield* runCli(plan, { env: credentials(good.url) })
       assert.strictEqual(ok.code, 0, ok.stderr)
@@ -79,12 +90,6 @@ describe("reverse-etl run --validate-only --require-salesforce", () => {
         good.requests.map((r) => r.kind),
         ["soapLogin", "describe"],
       )
-      const offline = yield* runCli(
-        plan.filter((a) => a !== "--require-salesforce"),
-        { env: credentials(broken.url) },
-      )
-      assert.strictEqual(offline.code, 0, "without --require-salesforce a plan stays offline")
-      assert.strictEqual(broken.requests.length, 2)
     }),
   )
 })
