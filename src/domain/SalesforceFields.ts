@@ -4,7 +4,7 @@ import { type ConfigurationError, invalidSetting } from "./Errors.js"
 
 export type MetricsColumn = keyof CustomerWeeklyMetrics
 
-type ColumnKind = "text" | "date" | "integer" | "decimal" | "datetime"
+export type ColumnKind = "text" | "date" | "integer" | "decimal" | "datetime"
 
 /** How each column of the export view is written for Salesforce. */
 const COLUMN_KINDS: Record<MetricsColumn, ColumnKind> = {
@@ -25,6 +25,9 @@ const COLUMN_KINDS: Record<MetricsColumn, ColumnKind> = {
 }
 
 const COLUMNS = Object.keys(COLUMN_KINDS) as ReadonlyArray<MetricsColumn>
+
+/** What kind of value a column of the export view holds. */
+export const columnKind = (column: MetricsColumn): ColumnKind => COLUMN_KINDS[column]
 
 /** Export view column → field of `Customer_Weekly_Metric__c`, used unless SF_FIELD_MAPPING_FILE says otherwise. */
 export const DEFAULT_FIELD_MAPPING: Readonly<Record<MetricsColumn, string>> = {

@@ -57,6 +57,8 @@ export interface SalesforceSettings {
   readonly batchSize: number
   /** Bulk jobs uploaded and not yet collected at any one time. */
   readonly maxConcurrentJobs: number
+  /** Up to this many changed rows go through sObject Collections instead of a Bulk job; 0 never. */
+  readonly collectionsMaxRows: number
   readonly maxErrorRatePct: number
   readonly pollIntervalSeconds: number
   readonly pollTimeoutSeconds: number
@@ -199,6 +201,7 @@ const salesforce = R.all({
   externalIdField: R.matching("SF_EXTERNAL_ID_FIELD", "must be an API name", /^[A-Za-z]\w*$/, "External_Signal_Id__c"),
   batchSize: R.integer("SF_BATCH_SIZE", 10_000, 1, 10_000_000),
   maxConcurrentJobs: R.integer("SF_MAX_CONCURRENT_JOBS", 8, 1, 100),
+  collectionsMaxRows: R.integer("SF_COLLECTIONS_MAX_ROWS", 2_000, 0, 50_000),
   maxErrorRatePct: R.percent("SF_MAX_ERROR_RATE_PCT", 10),
   pollIntervalSeconds: R.decimal("SF_POLL_INTERVAL_SECONDS", 2, 0.01, 300),
   pollTimeoutSeconds: R.decimal("SF_POLL_TIMEOUT_SECONDS", 600, 1, 86_400),

@@ -5,6 +5,7 @@ import {
   invalidSetting,
   SalesforceSyncError,
 } from "../domain/Errors.js"
+import type { ObjectDescription, OrgLimits } from "../domain/SalesforceObject.js"
 import type { BulkJob, RowResult } from "../domain/SalesforceResults.js"
 import type { SalesforceSettings } from "./AppConfig.js"
 
@@ -81,6 +82,9 @@ export interface UpsertJobSpec {
   readonly externalIdField: string
 }
 
+/** One record for sObject Collections: field → value, `null` clearing the field. */
+export type CrmRecord = Readonly<Record<string, string | number | null>>
+
 /**
  * Salesforce's Bulk API 2.0 ingest, one step a call, so the caller can record a job before its
  * data goes up and pick a job up again in a later run. Every call logs in first if it has to.
@@ -101,6 +105,18 @@ export class Crm extends Context.Tag("retl/Crm")<
     readonly jobInfo: (jobId: string) => Effect.Effect<Option.Option<BulkJob>, CrmError>
     /** Successful, failed and unprocessed rows of a finished job, keyed by `externalIdField`. */
     readonly jobResults: (jobId: string, externalIdField: string) => Effect.Effect<ReadonlyArray<RowResult>, CrmError>
+    /**
+     * Upserts at most 200 records in one sObject Collections request (`allOrNone: false`): one
+     * result per record, in order. No job, no Bulk batch spent; one API call.
+     */
+    readonly upsertRecords: (
+      spec: UpsertJobSpec,
+      records: ReadonlyArray<CrmRecord>,
+    ) => Effect.Effect<ReadonlyArray<RowResult>, CrmError>
+    /** The object's fields as `describe` reports them; `None` when the org has no such object. */
+    readonly describeObject: (objectName: string) => Effect.Effect<Option.Option<ObjectDescription>, CrmError>
+    /** What remains of the org's daily allocations (`GET /limits`). */
+    readonly limits: Effect.Effect<OrgLimits, CrmError>
   }
 >() {}
 
@@ -116,7 +132,8 @@ export const crmRetry = Schedule.exponential("2 seconds").pipe(
 )
 
 /**
- * A Crm whose every call but `uploadCsv` is retried on `crmRetry`. Every implementation is built
+ * A Crm whose every call but `uploadCsv` is retried on `crmRetry` (an upsert of records is sent
+ * again whole: upserts on an external id are idempotent). Every implementation is built
  * with it, so the program sees the same retries over jsforce and over the memory org. `uploadCsv`
  * is never retried in place: the sync aborts the job and sends its rows again in a new one.
  */
@@ -129,4 +146,7 @@ export const withCrmRetry = (crm: Context.Tag.Service<Crm>): Context.Tag.Service
     abortJob: (jobId) => Effect.retry(crm.abortJob(jobId), crmRetry),
     jobInfo: (jobId) => Effect.retry(crm.jobInfo(jobId), crmRetry),
     jobResults: (jobId, externalIdField) => Effect.retry(crm.jobResults(jobId, externalIdField), crmRetry),
+    upsertRecords: (spec, records) => Effect.retry(crm.upsertRecords(spec, records), crmRetry),
+    describeObject: (objectName) => Effect.retry(crm.describeObject(objectName), crmRetry),
+    limits: Effect.retry(crm.limits, crmRetry),
   })

@@ -77,6 +77,8 @@ export const emulatorSettings = (url: string, extra: Record<string, string> = {}
     SF_LOGIN_URL: url,
     SF_POLL_INTERVAL_SECONDS: "0.02",
     SF_POLL_TIMEOUT_SECONDS: "10",
+    // These tests are about Bulk jobs: a few rows would otherwise go through sObject Collections.
+    SF_COLLECTIONS_MAX_ROWS: "0",
     ...extra,
   })
 

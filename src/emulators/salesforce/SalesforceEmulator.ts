@@ -5,6 +5,7 @@ import { type AuthAnswer, SalesforceSessions } from "./SalesforceAuth.js"
 import { SalesforceBatchScheduler } from "./SalesforceBatchScheduler.js"
 import { ApiFault, type ResultKind, SalesforceBulkJobs } from "./SalesforceBulkJobs.js"
 import { ORG_ALLOCATION_DEFAULTS, SalesforceOrgLimits } from "./SalesforceOrgLimits.js"
+import { type DescribedField, restRoute, SalesforceRest } from "./SalesforceRest.js"
 import { SalesforceStore, type ValidationRule } from "./SalesforceStore.js"
 
 export interface SalesforceEmulatorOptions {
@@ -27,6 +28,8 @@ export interface SalesforceEmulatorOptions {
   /** The org's clock, milliseconds since the epoch (default `Date.now`); a test may drive it by hand. */
   readonly clock?: () => number
   readonly rules?: ReadonlyArray<ValidationRule>
+  /** The objects `describe` knows, by name (default: Customer_Weekly_Metric__c with the default mapping's fields). */
+  readonly objects?: Readonly<Record<string, ReadonlyArray<DescribedField>>>
   /** The org's Bulk API batches a day (default 15,000); a job needing more than remain fails with EXCEEDED_QUOTA. */
   readonly dailyBatches?: number
   /** The org's API requests a day (default 100,000); past it requests get 403 REQUEST_LIMIT_EXCEEDED. */
@@ -43,8 +46,13 @@ export type RequestKind =
   | "jobInfo"
   | "results"
   | "deleteJob"
+  | "collectionsUpsert"
+  | "describe"
   | "limits"
   | "unknown"
+
+/** What a route names in its path: a job, or an object and its external id field. */
+type RouteName = "jobId" | "objectName" | "externalIdField"
 
 /** One request the emulator answered; uploads also name the external ids they carried. */
 export interface LoggedRequest {
@@ -105,6 +113,7 @@ const nonNegative = (name: string, value: number): number => {
 export class SalesforceEmulator {
   readonly store = new SalesforceStore()
   readonly jobs: SalesforceBulkJobs
+  readonly rest: SalesforceRest
   /** What the org has spent: `limits.apiRequests`, `limits.bulkBatches` (and what `GET /limits` answers). */
   readonly limits: SalesforceOrgLimits
   /** The org's batch processing; `batches.intervals()` lists every batch ended, with its start and end. */
@@ -137,6 +146,7 @@ export class SalesforceEmulator {
     )
     this.jobs = new SalesforceBulkJobs(this.store, "62.0", this.limits, this.batches)
     this.jobs.inProgressPolls = nonNegative("inProgressPolls", options.inProgressPolls ?? (batchMs > 0 ? 0 : 1))
+    this.rest = new SalesforceRest(this.store, options.objects)
     this.store.rules = [...(options.rules ?? [])]
   }
 
@@ -229,6 +239,12 @@ export class SalesforceEmulator {
         if (uploaded instanceof ApiFault) return sendFault(uploaded)
         return send(201, "text/plain", "", { externalIds: uploaded })
       }
+      case "collectionsUpsert":
+      case "describe": {
+        const answer = this.rest.answer(route.kind, route.extra, body)
+        if (answer instanceof ApiFault) return sendFault(answer)
+        return send(200, "application/json;charset=UTF-8", JSON.stringify(answer.body), answer.logged)
+      }
       case "results": {
         const csv = this.jobs.results(jobId, route.resultKind as ResultKind)
         return csv instanceof ApiFault ? sendFault(csv) : send(200, "text/csv", csv)
@@ -249,10 +265,12 @@ export class SalesforceEmulator {
     method: string,
     path: string,
     body: string,
-  ): { kind: RequestKind; version?: string; resultKind?: string; extra: { jobId?: string } } {
+  ): { kind: RequestKind; version?: string; resultKind?: string; extra: Partial<Record<RouteName, string>> } {
     const soap = /^\/services\/Soap\/u\/(\d+\.\d)\/?$/.exec(path)
     if (method === "POST" && soap) return { kind: "soapLogin", version: soap[1] as string, extra: {} }
     if (method === "POST" && path === "/services/oauth2/token") return { kind: "oauthToken", extra: {} }
+    const rest = restRoute(method, path)
+    if (rest !== undefined) return { kind: rest.kind, extra: rest }
     if (method === "GET" && LIMITS.test(path)) return { kind: "limits", extra: {} }
     const ingest = INGEST.exec(path)
     if (!ingest) return { kind: "unknown", extra: {} }

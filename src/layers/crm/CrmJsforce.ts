@@ -1,9 +1,11 @@
 import { Effect, Layer, Option } from "effect"
 import type { Connection } from "jsforce"
 import type { HttpApi as JsforceHttpApi } from "jsforce/lib/http-api.js"
+import type { ObjectDescription } from "../../domain/SalesforceObject.js"
 import type { BulkJob, BulkJobState } from "../../domain/SalesforceResults.js"
 import { AppConfig } from "../../services/AppConfig.js"
-import { Crm, type UpsertJobSpec, withCrmRetry } from "../../services/Crm.js"
+import { Crm, type CrmRecord, type UpsertJobSpec, withCrmRetry } from "../../services/Crm.js"
+import { describeObject as describe, orgLimits, upsertCollection } from "./JsforceRest.js"
 import { parseJobResults } from "./JsforceResults.js"
 import { loadJsforce, makeSession } from "./JsforceSession.js"
 
@@ -117,6 +119,22 @@ export const layer: Layer.Layer<Crm, never, AppConfig> = Layer.effect(
       call("fetch results", jobId, (connection) => fetchResults(connection, jobId, externalIdField)),
     )
 
+    const upsertRecords = Effect.fn("Crm.upsertRecords")((spec: UpsertJobSpec, records: ReadonlyArray<CrmRecord>) =>
+      call("upsert records", undefined, (connection) => upsertCollection(connection, spec, records)),
+    )
+
+    const describeObject = Effect.fn("Crm.describeObject")((objectName: string) =>
+      call("describe object", undefined, (connection) => describe(connection, objectName)).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf(
+          (error) => error._tag === "SalesforceSyncError" && error.details.errorCode === "NOT_FOUND",
+          () => Effect.succeed(Option.none<ObjectDescription>()),
+        ),
+      ),
+    )
+
+    const limits = Effect.fn("Crm.limits")(() => call("read limits", undefined, orgLimits))
+
     return withCrmRetry({
       connect: connect(),
       createUpsertJob,
@@ -125,6 +143,9 @@ export const layer: Layer.Layer<Crm, never, AppConfig> = Layer.effect(
       abortJob,
       jobInfo,
       jobResults,
+      upsertRecords,
+      describeObject,
+      limits: limits(),
     })
   }),
 )

@@ -1,8 +1,10 @@
 import { parse } from "csv-parse/sync"
 import { Effect, Layer, Option } from "effect"
 import { NULL_VALUE } from "../../codecs/SalesforceCsv.js"
+import { columnKind, DEFAULT_FIELD_MAPPING, type MetricsColumn } from "../../domain/SalesforceFields.js"
+import type { ObjectDescription, ObjectField, OrgLimits } from "../../domain/SalesforceObject.js"
 import type { BulkJob, BulkJobState, RowResult } from "../../domain/SalesforceResults.js"
-import { Crm, type CrmError, type UpsertJobSpec, withCrmRetry } from "../../services/Crm.js"
+import { Crm, type CrmError, type CrmRecord, type UpsertJobSpec, withCrmRetry } from "../../services/Crm.js"
 
 export type CrmOperation =
   | "connect"
@@ -12,6 +14,9 @@ export type CrmOperation =
   | "abortJob"
   | "jobInfo"
   | "jobResults"
+  | "upsertRecords"
+  | "describeObject"
+  | "limits"
 
 export interface CrmMemoryOptions {
   /** How many status checks a closed job answers `InProgress` (default 0). */
@@ -21,6 +26,24 @@ export interface CrmMemoryOptions {
     record: Readonly<Record<string, string | null>>,
   ) => { code: string; message: string } | undefined
 }
+
+const FIELD_TYPES = { text: "string", integer: "double", decimal: "currency", date: "date", datetime: "datetime" }
+
+/** `Customer_Weekly_Metric__c` with a writable field of a fitting type for each column of the default mapping. */
+const defaultObject = (): ObjectDescription => ({
+  name: "Customer_Weekly_Metric__c",
+  fields: Object.entries(DEFAULT_FIELD_MAPPING).map(
+    ([column, name]): ObjectField => ({
+      name,
+      type: FIELD_TYPES[columnKind(column as MetricsColumn)],
+      createable: true,
+      updateable: true,
+      externalId: column === "external_signal_id",
+      idLookup: column === "external_signal_id",
+      nillable: true,
+    }),
+  ),
+})
 
 interface MemoryJob {
   readonly id: string
@@ -43,6 +66,12 @@ export class MemoryOrg {
   readonly uploads = new Map<string, string>()
   readonly failures: Array<{ readonly operation: CrmOperation; readonly error: CrmError }> = []
   readonly jobs = new Map<string, MemoryJob>()
+  /** The objects `describeObject` knows. */
+  readonly objects = new Map<string, ObjectDescription>([["Customer_Weekly_Metric__c", defaultObject()]])
+  limits: OrgLimits = {
+    dailyBulkApiBatches: { max: 15_000, remaining: 15_000 },
+    dailyApiRequests: { max: 100_000, remaining: 100_000 },
+  }
   inProgressPolls: number
   private counter = 0
 
@@ -62,34 +91,39 @@ export class MemoryOrg {
     for (const row of rows) counts.set(row[key] ?? "", (counts.get(row[key] ?? "") ?? 0) + 1)
     job.results = rows.map((row): RowResult => {
       const externalId = row[key] ?? ""
-      const failed = (code: string, message: string): RowResult => ({
-        externalId,
-        salesforceId: null,
-        outcome: "failed",
-        errorCode: code,
-        errorMessage: message,
-      })
-      if ((counts.get(externalId) ?? 0) > 1)
-        return failed("DUPLICATE_VALUE", `Duplicate external id specified: ${externalId}`)
+      if ((counts.get(externalId) ?? 0) > 1) {
+        return failedRow(externalId, "DUPLICATE_VALUE", `Duplicate external id specified: ${externalId}`)
+      }
       const record = Object.fromEntries(
         (header ?? []).map((name, i) => [name, row[i] === NULL_VALUE ? null : (row[i] ?? null)]),
       )
-      const rejection = this.options.rejectRow?.(record)
-      if (rejection !== undefined) return failed(rejection.code, rejection.message)
-      const existing = this.records.get(externalId)
-      const id = existing?.id ?? this.nextId("a0B")
-      this.records.set(externalId, { id, fields: { ...existing?.fields, ...record } })
-      return {
-        externalId,
-        salesforceId: id,
-        outcome: existing ? "updated" : "created",
-        errorCode: null,
-        errorMessage: null,
-      }
+      return this.upsert(externalId, record)
     })
     job.state = "JobComplete"
   }
+
+  /** One row upserted on its external id, or refused by `rejectRow`: the same for Bulk and Collections. */
+  upsert(externalId: string, record: Readonly<Record<string, string | null>>): RowResult {
+    const rejection = this.options.rejectRow?.(record)
+    if (rejection !== undefined) return failedRow(externalId, rejection.code, rejection.message)
+    const existing = this.records.get(externalId)
+    const id = existing?.id ?? this.nextId("a0B")
+    this.records.set(externalId, { id, fields: { ...existing?.fields, ...record } })
+    const outcome = existing ? "updated" : "created"
+    return { externalId, salesforceId: id, outcome, errorCode: null, errorMessage: null }
+  }
 }
+
+const failedRow = (externalId: string, code: string, message: string): RowResult => ({
+  externalId,
+  salesforceId: null,
+  outcome: "failed",
+  errorCode: code,
+  errorMessage: message,
+})
+
+const asText = (record: CrmRecord): Record<string, string | null> =>
+  Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v === null ? null : String(v)]))
 
 const info = (job: MemoryJob): BulkJob => ({
   id: job.id,
@@ -168,8 +202,28 @@ export const layer = (org: MemoryOrg): Layer.Layer<Crm> => {
   const jobResults = Effect.fn("Crm.jobResults")((jobId: string, _externalIdField: string) =>
     step("jobResults", jobId, () => known(jobId).results),
   )
+  const upsertRecords = Effect.fn("Crm.upsertRecords")((spec: UpsertJobSpec, records: ReadonlyArray<CrmRecord>) =>
+    step("upsertRecords", undefined, () =>
+      records.map((record) => org.upsert(String(record[spec.externalIdField] ?? ""), asText(record))),
+    ),
+  )
+  const describeObject = Effect.fn("Crm.describeObject")((objectName: string) =>
+    step("describeObject", undefined, () => Option.fromNullable(org.objects.get(objectName))),
+  )
+  const limits = Effect.fn("Crm.limits")(() => step("limits", undefined, () => org.limits))
   return Layer.succeed(
     Crm,
-    withCrmRetry({ connect: connect(), createUpsertJob, uploadCsv, closeJob, abortJob, jobInfo, jobResults }),
+    withCrmRetry({
+      connect: connect(),
+      createUpsertJob,
+      uploadCsv,
+      closeJob,
+      abortJob,
+      jobInfo,
+      jobResults,
+      upsertRecords,
+      describeObject,
+      limits: limits(),
+    }),
   )
 }

@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import { backfillCommandOf } from "./BackfillCommand.js"
 import { checkApiCommandOf } from "./CheckApiCommand.js"
+import { checkSalesforceCommandOf } from "./CheckSalesforceCommand.js"
 import { dbCommandOf } from "./DbCommand.js"
 import { demoCommandOf } from "./DemoCommand.js"
 import { runCommandOf } from "./RunCommand.js"
@@ -27,6 +28,7 @@ export const makeCli = (wiring: Wiring) => {
       runsCommandOf(wiring),
       salesforceCommandOf(wiring),
       checkApiCommandOf(wiring),
+      checkSalesforceCommandOf(wiring),
       dbCommandOf(wiring),
       serveApiCommandOf(wiring),
       serveAdlsCommandOf(wiring),

@@ -9,7 +9,7 @@ import type { RunOptions } from "../pipeline/RunOptions.js"
 import { outcomeJson, renderSummary } from "../pipeline/RunSummary.js"
 import { runCommand } from "./CommandRuntime.js"
 import { force, fullResync, localOnly, logFormat, requireSalesforce } from "./CommonOptions.js"
-import { printRunPlan } from "./RunPlan.js"
+import { preflightForPlan, printRunPlan } from "./RunPlan.js"
 import type { Wiring } from "./Wiring.js"
 
 const options = {
@@ -82,7 +82,10 @@ export const runCommandOf = (wiring: Wiring) =>
       logFormat,
       Effect.gen(function* () {
         yield* validateRunFlags(run)
-        if (run.validateOnly) return yield* printRunPlan(run)
+        if (run.validateOnly) {
+          yield* preflightForPlan(run).pipe(Effect.provide(wiring.crm))
+          return yield* printRunPlan(run)
+        }
         const outcome = yield* runPipeline(run).pipe(Effect.provide(pipelineLayer(wiring, run, logFormat)))
         yield* Console.log(logFormat === "text" ? renderSummary(outcome) : JSON.stringify(outcomeJson(outcome)))
       }),

@@ -1,8 +1,12 @@
+import type { FileSystem } from "@effect/platform"
 import { Console, Effect, Option } from "effect"
-import type { ConfigurationError } from "../../domain/Errors.js"
+import { ConfigurationError } from "../../domain/Errors.js"
 import { AppConfig } from "../../services/AppConfig.js"
+import { type Crm, type CrmError, salesforceLogin } from "../../services/Crm.js"
 import type { RunOptions } from "../pipeline/RunOptions.js"
 import { airflowRunTag, type WeekSource, weekSourceOf } from "../pipeline/WeekSource.js"
+import { loadFieldMapping } from "../sync/SyncMapping.js"
+import { checkObject } from "../sync/SyncPreflight.js"
 
 /** What `run` would do, as `--validate-only` prints it: one JSON object on one line. */
 export interface RunPlan {
@@ -49,3 +53,25 @@ export const makeRunPlan = (run: RunOptions): Effect.Effect<RunPlan, Configurati
 /** `run --validate-only`: the plan on stdout, exit 0; a broken flag or setting fails as any run would. */
 export const printRunPlan = (run: RunOptions): Effect.Effect<void, ConfigurationError, AppConfig> =>
   Effect.flatMap(makeRunPlan(run), (plan) => Console.log(JSON.stringify(plan)))
+
+/**
+ * `run --validate-only --require-salesforce` of a run that would send to Salesforce also runs the
+ * sync's preflight: log in, describe SF_OBJECT_NAME, hold it against the field mapping. Without
+ * `--require-salesforce` a plan stays offline (the DAG's tests validate every command that way).
+ */
+export const preflightForPlan = (
+  run: RunOptions,
+): Effect.Effect<void, ConfigurationError | CrmError, AppConfig | Crm | FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const sends = run.stage === "full" || run.stage === "salesforce-sync"
+    if (!run.requireSalesforce || !sends || run.localOnly || run.dryRun) return
+    const settings = (yield* AppConfig).salesforce
+    if (Option.isNone(yield* salesforceLogin(settings))) {
+      return yield* new ConfigurationError({
+        message:
+          "no Salesforce credentials: set SF_USERNAME and SF_PASSWORD, or SF_INSTANCE_URL and SF_ACCESS_TOKEN (--require-salesforce was given)",
+        details: { setting: "SF_USERNAME", rule: "required by --require-salesforce" },
+      })
+    }
+    yield* checkObject(yield* loadFieldMapping(settings), settings)
+  }).pipe(Effect.withSpan("run.preflight"))

@@ -23,6 +23,7 @@ import { writeDryRun } from "../sync/SyncDryRun.js"
 import { addTally, type ErrorSample, type JobContext } from "../sync/SyncJobs.js"
 import { loadFieldMapping } from "../sync/SyncMapping.js"
 import { type JobPayload, PlanTally, planJobs } from "../sync/SyncPlan.js"
+import { sendChanges } from "../sync/SyncRoute.js"
 
 export const name = "salesforce-sync" satisfies StageName
 
@@ -240,7 +241,18 @@ export const salesforceSync = (
       yield* Effect.logWarning(`Salesforce sync skipped: ${NO_CREDENTIALS}`)
       return skipped(NO_CREDENTIALS)
     }
-    const { total, reattachedJobs } = yield* sendJobs(jobs, week, settings, options)
+    // Preflight, then a small diff through sObject Collections, a large one through Bulk jobs.
+    const { total, reattachedJobs } = yield* sendChanges({
+      week,
+      runId: options.runId,
+      rows: warehouse.exportRows(week),
+      mapping,
+      settings,
+      fullResync: options.fullResync,
+      tally,
+      bulk: sendJobs(jobs, week, settings, options),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    })
     const result: Output = {
       skipped: false,
       reason: null,

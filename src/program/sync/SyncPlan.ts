@@ -124,22 +124,28 @@ class JobCutter {
   }
 }
 
+/** A row whose content differs from what Salesforce last got (every row with `fullResync`), with its hash. */
+export interface ChangedRow {
+  readonly row: CustomerWeeklyMetrics
+  readonly externalId: string
+  readonly contentHash: string
+}
+
 /**
- * The jobs a sync sends: each row hashed, compared in batches with the hash it was last
- * synced with, and only new or changed rows (every row with `fullResync`) cut into jobs.
+ * The rows a sync sends, in view order: each row hashed, compared in batches with the hash it was
+ * last synced with, and only new or changed ones (every one with `fullResync`) kept; `tally`
+ * counts them as they stream past.
  */
-export const planJobs = <E>(
+export const changedRows = <E>(
   rows: Stream.Stream<CustomerWeeklyMetrics, E>,
-  options: PlanOptions,
+  options: Pick<PlanOptions, "mapping" | "objectName" | "fullResync">,
   tally: PlanTally,
-): Stream.Stream<JobPayload, E | WarehouseError | SalesforceSyncError, SyncLedger> =>
+): Stream.Stream<ChangedRow, E | WarehouseError, SyncLedger> =>
   Stream.unwrap(
     Effect.gen(function* () {
       const ledger = yield* SyncLedger
       const hash = contentHasher(options.objectName, options.mapping)
       const key = options.mapping.externalIdColumn
-      const mapRow = rowMapper(options.mapping)
-      const cutter = new JobCutter(csvLine(options.mapping.fields), options, tally)
       const classify = (batch: Chunk.Chunk<CustomerWeeklyMetrics>) =>
         Effect.gen(function* () {
           const mapped = Chunk.toReadonlyArray(batch).map((row) => ({
@@ -148,33 +154,41 @@ export const planJobs = <E>(
             contentHash: hash(row),
           }))
           const synced = yield* ledger.syncedHashes(mapped.map((r) => r.externalId))
-          const send: Array<PlannedRow> = []
-          for (const row of mapped) {
+          return mapped.filter((row) => {
             const last = synced.get(row.externalId)
             if (last === undefined) tally.newRows += 1
             else if (last !== row.contentHash) tally.changedRows += 1
             else {
               tally.unchangedRows += 1
-              if (!options.fullResync) continue
+              return options.fullResync
             }
-            const line = csvLine(mapRow(row.row))
-            send.push({
-              externalId: row.externalId,
-              contentHash: row.contentHash,
-              line,
-              bytes: Buffer.byteLength(line) + 1,
-            })
-          }
-          return send
+            return true
+          })
         })
-      const cut = (row: PlannedRow) =>
-        Effect.try({ try: () => cutter.add(row), catch: (e) => e as SalesforceSyncError })
-      return rows.pipe(
-        Stream.grouped(LOOKUP_BATCH),
-        Stream.mapEffect(classify),
-        Stream.flattenIterables,
-        Stream.mapConcatEffect(cut),
-        Stream.concat(Stream.suspend(() => Stream.fromIterable(cutter.flush()))),
-      )
+      return rows.pipe(Stream.grouped(LOOKUP_BATCH), Stream.mapEffect(classify), Stream.flattenIterables)
     }),
   )
+
+/** The jobs a sync sends: the changed rows (`changedRows`) cut into jobs of CSV. */
+export const planJobs = <E>(
+  rows: Stream.Stream<CustomerWeeklyMetrics, E>,
+  options: PlanOptions,
+  tally: PlanTally,
+): Stream.Stream<JobPayload, E | WarehouseError | SalesforceSyncError, SyncLedger> =>
+  Stream.suspend(() => {
+    const mapRow = rowMapper(options.mapping)
+    const cutter = new JobCutter(csvLine(options.mapping.fields), options, tally)
+    const cut = (changed: ChangedRow) =>
+      Effect.try({
+        try: () => {
+          const line = csvLine(mapRow(changed.row))
+          const bytes = Buffer.byteLength(line) + 1
+          return cutter.add({ externalId: changed.externalId, contentHash: changed.contentHash, line, bytes })
+        },
+        catch: (e) => e as SalesforceSyncError,
+      })
+    return changedRows(rows, options, tally).pipe(
+      Stream.mapConcatEffect(cut),
+      Stream.concat(Stream.suspend(() => Stream.fromIterable(cutter.flush()))),
+    )
+  })

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { Effect } from "effect"
 import { salesforceEmulator } from "../../../src/emulators/salesforce/SalesforceEmulator.js"
+import { CUSTOMER_WEEKLY_METRIC_FIELDS, describedField } from "../../../src/emulators/salesforce/SalesforceRest.js"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import { emulatorSettings, metricsRow, metricsRows, runSync, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
@@ -164,7 +165,8 @@ describe("salesforce-sync: logins, dry runs and faults", () => {
 
   it.scopedLive("SF_FIELD_MAPPING_FILE chooses the fields sent", () =>
     Effect.gen(function* () {
-      const emulator = yield* salesforceEmulator()
+      const fields = [...CUSTOMER_WEEKLY_METRIC_FIELDS, describedField("Events__c", "double")]
+      const emulator = yield* salesforceEmulator({ objects: { [OBJECT]: fields } })
       const file = `${tempDir("retl-sf-map-")}/mapping.json`
       writeFileSync(file, JSON.stringify({ external_signal_id: "External_Signal_Id__c", event_count: "Events__c" }))
       const config = emulatorSettings(emulator.url, { SF_FIELD_MAPPING_FILE: file })

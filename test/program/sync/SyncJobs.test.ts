@@ -15,6 +15,8 @@ const settings = (extra: Record<string, string> = {}) =>
     SF_BATCH_SIZE: "4",
     // One job at a time: these tests follow one job's calls (jobs in flight: SyncJobsInFlight.test.ts).
     SF_MAX_CONCURRENT_JOBS: "1",
+    // Bulk jobs are what these tests are about: a few rows would otherwise go through sObject Collections.
+    SF_COLLECTIONS_MAX_ROWS: "0",
     ...extra,
   })
 

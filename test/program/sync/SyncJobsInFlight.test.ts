@@ -16,6 +16,8 @@ const envFor = (org: CrmMemory.MemoryOrg, jobsInFlight: number, rows = metricsRo
     SF_POLL_TIMEOUT_SECONDS: "30",
     SF_BATCH_SIZE: "4",
     SF_MAX_CONCURRENT_JOBS: String(jobsInFlight),
+    // Bulk jobs are what these tests are about: a few rows would otherwise go through sObject Collections.
+    SF_COLLECTIONS_MAX_ROWS: "0",
   }),
   crm: CrmMemory.layer(org),
 })

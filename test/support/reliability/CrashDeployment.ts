@@ -52,6 +52,7 @@ export const deployment = (
     SF_BATCH_SIZE: "250",
     // Several of them in flight at once: a kill in the sync leaves more than one job to reattach.
     SF_MAX_CONCURRENT_JOBS: "4",
+    SF_COLLECTIONS_MAX_ROWS: "0",
   }
   return {
     root,

@@ -87,6 +87,8 @@ const makeStack = (options: StackOptions): Effect.Effect<LiveStack, never, Scope
       SF_SECURITY_TOKEN: SECRETS.SF_SECURITY_TOKEN,
       SF_POLL_INTERVAL_SECONDS: "0.02",
       SF_POLL_TIMEOUT_SECONDS: "10",
+      // The faults here are Bulk jobs' (a week's few hundred rows would go through sObject Collections).
+      SF_COLLECTIONS_MAX_ROWS: "0",
       LOCAL_DATA_DIR: `${dir}/data/raw_events`,
       LOCAL_REJECTS_DIR: `${dir}/data/raw_events_rejects`,
       STATE_DIR: `${dir}/state`,
