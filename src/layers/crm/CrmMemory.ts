@@ -133,23 +133,25 @@ const info = (job: MemoryJob): BulkJob => ({
   errorMessage: null,
 })
 
-/** The Crm service over a MemoryOrg, with the same retries as the live layer. */
-export const layer = (org: MemoryOrg): Layer.Layer<Crm> => {
-  const step = <A>(operation: CrmOperation, jobId: string | undefined, run: () => A) =>
+/** One call to the org: logged, failed with the next failure queued for its operation, else run. */
+const stepOf =
+  (org: MemoryOrg) =>
+  <A>(operation: CrmOperation, jobId: string | undefined, run: () => A) =>
     Effect.suspend((): Effect.Effect<A, CrmError> => {
       org.calls.push({ operation, ...(jobId === undefined ? {} : { jobId }) })
       const i = org.failures.findIndex((f) => f.operation === operation)
       if (i >= 0) return Effect.fail(org.failures.splice(i, 1)[0]?.error as CrmError)
       return Effect.sync(run)
     })
+
+/** Bulk API 2.0 over the memory org: a job is processed once its polls in progress are spent. */
+const bulkJobs = (org: MemoryOrg) => {
+  const step = stepOf(org)
   const known = (jobId: string) => {
     const job = org.jobs.get(jobId)
     if (job === undefined) throw new Error(`no job ${jobId} in the memory org`)
     return job
   }
-  const connect = Effect.fn("Crm.connect")(() =>
-    step("connect", undefined, () => ({ instanceUrl: "memory://org", userId: null, organizationId: null })),
-  )
   const createUpsertJob = Effect.fn("Crm.createUpsertJob")((spec: UpsertJobSpec) =>
     step("createUpsertJob", undefined, () => {
       const job: MemoryJob = {
@@ -202,6 +204,15 @@ export const layer = (org: MemoryOrg): Layer.Layer<Crm> => {
   const jobResults = Effect.fn("Crm.jobResults")((jobId: string, _externalIdField: string) =>
     step("jobResults", jobId, () => known(jobId).results),
   )
+  return { createUpsertJob, uploadCsv, closeJob, abortJob, jobInfo, jobResults }
+}
+
+/** The Crm service over a MemoryOrg, with the same retries as the live layer. */
+export const layer = (org: MemoryOrg): Layer.Layer<Crm> => {
+  const step = stepOf(org)
+  const connect = Effect.fn("Crm.connect")(() =>
+    step("connect", undefined, () => ({ instanceUrl: "memory://org", userId: null, organizationId: null })),
+  )
   const upsertRecords = Effect.fn("Crm.upsertRecords")((spec: UpsertJobSpec, records: ReadonlyArray<CrmRecord>) =>
     step("upsertRecords", undefined, () =>
       records.map((record) => org.upsert(String(record[spec.externalIdField] ?? ""), asText(record))),
@@ -215,12 +226,7 @@ export const layer = (org: MemoryOrg): Layer.Layer<Crm> => {
     Crm,
     withCrmRetry({
       connect: connect(),
-      createUpsertJob,
-      uploadCsv,
-      closeJob,
-      abortJob,
-      jobInfo,
-      jobResults,
+      ...bulkJobs(org),
       upsertRecords,
       describeObject,
       limits: limits(),
