@@ -4,6 +4,7 @@ import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider
 import * as CrmMemory from "../../../src/layers/crm/CrmMemory.js"
 import { metricsRows, runSync, type SyncEnv, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
+import { settled } from "../../support/TestClockRuns.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 const settings = (extra: Record<string, string> = {}) =>
@@ -31,19 +32,6 @@ const transient = (errorCode: string) =>
   new SalesforceSyncError({ message: errorCode, details: { errorCode, retryable: true } })
 
 const count = (org: CrmMemory.MemoryOrg, operation: string) => org.calls.filter((c) => c.operation === operation).length
-
-/** Joins a run, moving the TestClock a second at a time (at most 120) so that its status checks happen. */
-const settled = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const fiber = yield* Effect.fork(self)
-    for (let i = 0; i < 120; i++) {
-      const exit = yield* Fiber.poll(fiber)
-      if (Option.isSome(exit)) return yield* exit.value
-      yield* TestClock.adjust("1 second")
-    }
-    yield* Fiber.interrupt(fiber)
-    return yield* Effect.dieMessage("the run did not end within 120 s of TestClock time")
-  })
 
 describe("salesforce-sync job handling (memory org, TestClock)", () => {
   it.effect(

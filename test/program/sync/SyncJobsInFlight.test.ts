@@ -1,9 +1,10 @@
 import { parse } from "csv-parse/sync"
-import { Effect, Fiber, Option, TestClock } from "effect"
+import { Effect, Fiber, TestClock } from "effect"
 import * as AppConfigProvider from "../../../src/layers/config/AppConfigProvider.js"
 import * as CrmMemory from "../../../src/layers/crm/CrmMemory.js"
 import { metricsRow, metricsRows, runSync, type SyncEnv, tempDir } from "../../support/salesforce.js"
 import { readTable } from "../../support/sqlite.js"
+import { settled } from "../../support/TestClockRuns.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 const envFor = (org: CrmMemory.MemoryOrg, jobsInFlight: number, rows = metricsRows(20)): SyncEnv => ({
@@ -51,19 +52,6 @@ const assertEachRowUploadedOnce = (org: CrmMemory.MemoryOrg, rows: number) => {
   assert.strictEqual(times.size, rows)
   assert.deepStrictEqual(new Set(times.values()), new Set([1]))
 }
-
-/** Joins a run, moving the TestClock a second at a time (at most 120) so that its status checks happen. */
-const settled = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const fiber = yield* Effect.fork(self)
-    for (let i = 0; i < 120; i++) {
-      const exit = yield* Fiber.poll(fiber)
-      if (Option.isSome(exit)) return yield* exit.value
-      yield* TestClock.adjust("1 second")
-    }
-    yield* Fiber.interrupt(fiber)
-    return yield* Effect.dieMessage("the run did not end within 120 s of TestClock time")
-  })
 
 describe("salesforce-sync with several Bulk jobs in flight (memory org, TestClock)", () => {
   it.effect("keeps SF_MAX_CONCURRENT_JOBS jobs in flight; a finished job makes room for the next", () =>
