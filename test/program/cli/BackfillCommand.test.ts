@@ -4,7 +4,7 @@ import { makeHarness } from "../../support/PipelineHarness.js"
 import { assert, describe, it } from "../../support/vitest.js"
 
 describe("backfill", () => {
-  it.scoped("runs every week of the range, two at a time, then skips them all the second time", () =>
+  it.scopedLive("runs every week of the range, two at a time, then skips them all the second time", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness({ data: { eventsPerWeek: 600 } })
       const first = yield* h.cli(["backfill", "--from", "2019-12-01", "--to", "2019-12-20", "--concurrency", "2"])
@@ -27,7 +27,7 @@ describe("backfill", () => {
     }),
   )
 
-  it.scoped("goes on past a failed week, reports it, and exits with its error", () =>
+  it.scopedLive("goes on past a failed week, reports it, and exits with its error", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness({
         data: { eventsPerWeek: 300 },

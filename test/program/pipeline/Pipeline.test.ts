@@ -17,7 +17,7 @@ const expectedRejects = (data: { seed: number; eventsPerWeek: number; malformedP
   [...malformedRecords(data, WEEK)].filter((m) => REJECTED[m.kind]).length
 
 describe("pipeline, full run (test layers)", () => {
-  it.scoped("runs every stage: files, lake, warehouse, Salesforce, audit rows, checkpoint, clean-up", () =>
+  it.scopedLive("runs every stage: files, lake, warehouse, Salesforce, audit rows, checkpoint, clean-up", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       // What a SIGKILLed earlier run of the week left: hidden temp files of a process now gone.
@@ -70,7 +70,7 @@ describe("pipeline, full run (test layers)", () => {
     }),
   )
 
-  it.scoped("skips a done week, and redoes it with --force without doubling rows or resending customers", () =>
+  it.scopedLive("skips a done week, and redoes it with --force without doubling rows or resending customers", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       yield* h.run(runOfWeek(WEEK))
@@ -103,7 +103,7 @@ describe("pipeline, full run (test layers)", () => {
     }),
   )
 
-  it.scoped(
+  it.scopedLive(
     "fails the quality gate above the threshold: FAILED row with the error, checkpoint and marker left alone",
     () =>
       Effect.gen(function* () {
@@ -140,7 +140,7 @@ describe("pipeline, full run (test layers)", () => {
       }),
   )
 
-  it.scoped("records an API failure as the run's error and leaves no raw file", () =>
+  it.scopedLive("records an API failure as the run's error and leaves no raw file", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness({
         page: (_week, n) =>
@@ -156,7 +156,7 @@ describe("pipeline, full run (test layers)", () => {
     }),
   )
 
-  it.scoped("dry run: validates and reports, writes no Parquet, no rows, no checkpoint", () =>
+  it.scopedLive("dry run: validates and reports, writes no Parquet, no rows, no checkpoint", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       // A dry run migrates nothing: the harness's warehouse is brought up to date as `db migrate` would.
@@ -173,7 +173,7 @@ describe("pipeline, full run (test layers)", () => {
     }),
   )
 
-  it.scoped("moves the checkpoint only past the week it points at", () =>
+  it.scopedLive("moves the checkpoint only past the week it points at", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       yield* h.run(runOfWeek(WEEK))
@@ -189,7 +189,7 @@ describe("pipeline, full run (test layers)", () => {
     }),
   )
 
-  it.scoped("a week whose run died between its marker and its checkpoint: the next run of it finishes the end", () =>
+  it.scopedLive("a week whose run died between its marker and its checkpoint: the next run of it finishes the end", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       const first = yield* h.run(runOfWeek(WEEK))
@@ -221,7 +221,7 @@ describe("pipeline, full run (test layers)", () => {
     }),
   )
 
-  it.scoped("a done week the checkpoint reached later is skipped without moving it (unless --advance-on-skip)", () =>
+  it.scopedLive("a done week the checkpoint reached later is skipped without moving it (unless --advance-on-skip)", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       yield* h.run(runOfWeek(WEEK))
@@ -235,7 +235,7 @@ describe("pipeline, full run (test layers)", () => {
     }),
   )
 
-  it.scoped("with --local-only nothing reaches the lake", () =>
+  it.scopedLive("with --local-only nothing reaches the lake", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       const outcome = yield* h.run(runOfWeek(WEEK, { localOnly: true }))
@@ -248,7 +248,7 @@ describe("pipeline, full run (test layers)", () => {
 })
 
 describe("pipeline progress", () => {
-  it.scoped("long stages report progress to a Progress service when one is given, and clear it", () =>
+  it.scopedLive("long stages report progress to a Progress service when one is given, and clear it", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       const updates: Array<string> = []

@@ -23,7 +23,7 @@ const salesforceState = (records: Map<string, { fields: Record<string, string | 
   [...records.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => [id, r.fields])
 
 describe("pipeline, one stage a process (test layers)", () => {
-  it.scoped("five stages on five workers sharing only the lake give what a full run gives", () =>
+  it.scopedLive("five stages on five workers sharing only the lake give what a full run gives", () =>
     Effect.gen(function* () {
       const staged = yield* makeHarness()
       for (const stage of STAGES) {
@@ -74,7 +74,7 @@ describe("pipeline, one stage a process (test layers)", () => {
     }),
   )
 
-  it.scoped("a stage without its input says which stage to run first", () =>
+  it.scopedLive("a stage without its input says which stage to run first", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       const error = yield* Effect.flip(h.run(runOfWeek(WEEK, { stage: "load" }), { airflowRunId: "scheduled__x" }))
@@ -82,7 +82,7 @@ describe("pipeline, one stage a process (test layers)", () => {
     }),
   )
 
-  it.scoped("a hostile run id never leaves the week's directory", () =>
+  it.scopedLive("a hostile run id never leaves the week's directory", () =>
     Effect.gen(function* () {
       const h = yield* makeHarness()
       yield* h.run(runOfWeek(WEEK, { stage: "extract", localOnly: true }), { airflowRunId: "../../x" })
