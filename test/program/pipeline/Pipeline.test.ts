@@ -189,50 +189,54 @@ describe("pipeline, full run (test layers)", () => {
     }),
   )
 
-  it.scopedLive("a week whose run died between its marker and its checkpoint: the next run of it finishes the end", () =>
-    Effect.gen(function* () {
-      const h = yield* makeHarness()
-      const first = yield* h.run(runOfWeek(WEEK))
-      // What a kill right after `_SUCCESS.json` leaves: the run row open, the checkpoint not moved,
-      // the hand-over files still there.
-      yield* h.query("DELETE FROM pipeline_checkpoint")
-      yield* h.query(`UPDATE pipeline_run SET status = 'RUNNING', finished_at = NULL WHERE run_id = '${first.runId}'`)
-      const local = `${h.dir}/main/data/raw_events/${partition}`
-      writeFileSync(`${local}/raw.ndjson`, "{}\n")
-      writeFileSync(`${local}/_stage_extract_${first.runTag}.json`, "{}\n")
+  it.scopedLive(
+    "a week whose run died between its marker and its checkpoint: the next run of it finishes the end",
+    () =>
+      Effect.gen(function* () {
+        const h = yield* makeHarness()
+        const first = yield* h.run(runOfWeek(WEEK))
+        // What a kill right after `_SUCCESS.json` leaves: the run row open, the checkpoint not moved,
+        // the hand-over files still there.
+        yield* h.query("DELETE FROM pipeline_checkpoint")
+        yield* h.query(`UPDATE pipeline_run SET status = 'RUNNING', finished_at = NULL WHERE run_id = '${first.runId}'`)
+        const local = `${h.dir}/main/data/raw_events/${partition}`
+        writeFileSync(`${local}/raw.ndjson`, "{}\n")
+        writeFileSync(`${local}/_stage_extract_${first.runTag}.json`, "{}\n")
 
-      const again = yield* h.run(runOfWeek(WEEK))
-      assert.strictEqual(again.status, "SKIPPED")
-      assert.strictEqual(Option.getOrThrow(again.nextWeek).start, "2019-12-08")
-      const [checkpoint] = yield* h.query<{ next_week_start: string }>(
-        "SELECT next_week_start FROM pipeline_checkpoint",
-      )
-      assert.strictEqual(checkpoint?.next_week_start, "2019-12-08")
-      const runs = yield* h.query<{ run_id: string; status: string }>("SELECT run_id, status FROM pipeline_run")
-      assert.deepStrictEqual(
-        runs.find((r) => r.run_id === first.runId),
-        { run_id: first.runId, status: "SUCCESS_WITH_REJECTS" },
-      )
-      assert.deepStrictEqual(readdirSync(local).sort(), ["_SUCCESS.json", "events.parquet"])
+        const again = yield* h.run(runOfWeek(WEEK))
+        assert.strictEqual(again.status, "SKIPPED")
+        assert.strictEqual(Option.getOrThrow(again.nextWeek).start, "2019-12-08")
+        const [checkpoint] = yield* h.query<{ next_week_start: string }>(
+          "SELECT next_week_start FROM pipeline_checkpoint",
+        )
+        assert.strictEqual(checkpoint?.next_week_start, "2019-12-08")
+        const runs = yield* h.query<{ run_id: string; status: string }>("SELECT run_id, status FROM pipeline_run")
+        assert.deepStrictEqual(
+          runs.find((r) => r.run_id === first.runId),
+          { run_id: first.runId, status: "SUCCESS_WITH_REJECTS" },
+        )
+        assert.deepStrictEqual(readdirSync(local).sort(), ["_SUCCESS.json", "events.parquet"])
 
-      // Once the end is done, another run of the week skips it and moves nothing.
-      const third = yield* h.run(runOfWeek(WEEK))
-      assert.isTrue(Option.isNone(third.nextWeek))
-    }),
+        // Once the end is done, another run of the week skips it and moves nothing.
+        const third = yield* h.run(runOfWeek(WEEK))
+        assert.isTrue(Option.isNone(third.nextWeek))
+      }),
   )
 
-  it.scopedLive("a done week the checkpoint reached later is skipped without moving it (unless --advance-on-skip)", () =>
-    Effect.gen(function* () {
-      const h = yield* makeHarness()
-      yield* h.run(runOfWeek(WEEK))
-      // The week was done ahead of the checkpoint (a backfill), and the checkpoint came to it since.
-      yield* h.query("UPDATE pipeline_checkpoint SET next_week_start = '2019-12-01', next_week_end = '2019-12-07'")
-      const skipped = yield* h.run(runOfWeek(WEEK))
-      assert.strictEqual(skipped.status, "SKIPPED")
-      assert.isTrue(Option.isNone(skipped.nextWeek))
-      const advanced = yield* h.run(runOfWeek(WEEK, { advanceOnSkip: true }))
-      assert.strictEqual(Option.getOrThrow(advanced.nextWeek).start, "2019-12-08")
-    }),
+  it.scopedLive(
+    "a done week the checkpoint reached later is skipped without moving it (unless --advance-on-skip)",
+    () =>
+      Effect.gen(function* () {
+        const h = yield* makeHarness()
+        yield* h.run(runOfWeek(WEEK))
+        // The week was done ahead of the checkpoint (a backfill), and the checkpoint came to it since.
+        yield* h.query("UPDATE pipeline_checkpoint SET next_week_start = '2019-12-01', next_week_end = '2019-12-07'")
+        const skipped = yield* h.run(runOfWeek(WEEK))
+        assert.strictEqual(skipped.status, "SKIPPED")
+        assert.isTrue(Option.isNone(skipped.nextWeek))
+        const advanced = yield* h.run(runOfWeek(WEEK, { advanceOnSkip: true }))
+        assert.strictEqual(Option.getOrThrow(advanced.nextWeek).start, "2019-12-08")
+      }),
   )
 
   it.scopedLive("with --local-only nothing reaches the lake", () =>
