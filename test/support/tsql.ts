@@ -12,10 +12,12 @@ export const assertTsqlShape = ({ sql, params }: Recorded) => {
   assert.notInclude(sql, "?", `positional placeholder in: ${sql}`)
   const withoutStrings = sql.replace(/N?'(?:[^']|'')*'/g, "''")
   let depth = 0
+  let lowest = 0
   for (const c of withoutStrings) {
     depth += c === "(" ? 1 : c === ")" ? -1 : 0
-    assert.isAtLeast(depth, 0, `unbalanced parentheses in: ${sql}`)
+    lowest = Math.min(lowest, depth)
   }
+  assert.strictEqual(lowest, 0, `unbalanced parentheses in: ${sql}`)
   assert.strictEqual(depth, 0, `unbalanced parentheses in: ${sql}`)
   assert.strictEqual((sql.match(/'/g) ?? []).length % 2, 0, `unbalanced quotes in: ${sql}`)
   const placeholders = [...sql.matchAll(/@(\d+)\b/g)].map((m) => Number(m[1]))
@@ -37,7 +39,9 @@ export const assertTsqlShape = ({ sql, params }: Recorded) => {
 /** Our own statements bind every value with an explicit type; the driver's defaults are never used. */
 export const assertTyped = ({ sql, params }: Recorded) => {
   if (sql.includes("effect_sql_migrations")) return
-  for (const param of params) assert.isTrue(isMssqlParam(param), `untyped parameter ${String(param)} in: ${sql}`)
+  // One assertion per statement: its message (with the whole statement) is built once, not per parameter.
+  const at = params.findIndex((param) => !isMssqlParam(param))
+  assert.strictEqual(at, -1, `untyped parameter @${at + 1} ${String(params[at])} in: ${sql}`)
 }
 
 export const typeNames = (params: ReadonlyArray<unknown>) => params.map((p) => (isMssqlParam(p) ? p.i0.name : typeof p))

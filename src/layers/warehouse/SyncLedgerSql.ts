@@ -12,8 +12,6 @@ import { isoDateOf } from "./WarehouseSqlTypes.js"
 const batches = <A>(rows: ReadonlyArray<A>, columns: number): Array<Array<A>> =>
   Arr.chunksOf(rows, Math.floor(PARAMETER_BUDGET.mssql / columns))
 
-/** Now as `YYYY-MM-DD HH:MM:SS.mmm` UTC: SQLite keeps it as sortable text, SQL Server reads it as DATETIME2. */
-const timestamp = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString().replace("T", " ").slice(0, 23))
 const readDate = (value: unknown): Date =>
   value instanceof Date ? value : new Date(`${String(value).replace(" ", "T")}${String(value).length > 10 ? "Z" : ""}`)
 const readIsoDate = (value: unknown): string => isoDateOf(value) ?? String(value).slice(0, 10)
@@ -30,8 +28,22 @@ interface JobRecord {
   readonly updated_at: unknown
 }
 
-/** The ledger's tables on one client, and an INSERT of many records in batches under SQL Server's parameter limit. */
-const ledgerTables = ({ sql, table }: SqlContext) => {
+/**
+ * Now as the ledger keeps it: a `datetime2(3)` on SQL Server; on SQLite `YYYY-MM-DD HH:MM:SS.mmm`
+ * UTC text, sortable, as every ledger written so far holds it (not the audit columns' ISO-8601).
+ */
+const timestampOf = ({ dialect, binds }: SqlContext) =>
+  Effect.map(Clock.currentTimeMillis, (ms) =>
+    dialect === "mssql" ? binds.instant(new Date(ms)) : new Date(ms).toISOString().replace("T", " ").slice(0, 23),
+  )
+
+/**
+ * The ledger's tables on one client, its binds (every value typed for its column on SQL Server, as
+ * the rest of the warehouse binds), and an INSERT of many records in batches under SQL Server's
+ * parameter limit.
+ */
+const ledgerTables = (ctx: SqlContext) => {
+  const { sql, table } = ctx
   const insertAll = (into: Statement.Identifier, records: ReadonlyArray<Record<string, unknown>>) =>
     Effect.forEach(
       batches(records, Object.keys(records[0] ?? {}).length || 1),
@@ -40,6 +52,8 @@ const ledgerTables = ({ sql, table }: SqlContext) => {
     )
   return {
     sql,
+    b: ctx.binds,
+    timestamp: timestampOf(ctx),
     insertAll,
     jobs: table("salesforce_sync_job"),
     jobRowsTable: table("salesforce_sync_job_row"),
@@ -51,24 +65,28 @@ const ledgerTables = ({ sql, table }: SqlContext) => {
 type LedgerTables = ReturnType<typeof ledgerTables>
 
 /** The job ledger: the Bulk jobs started, their rows, their state. */
-const makeJobs = ({ sql, insertAll, jobs, jobRowsTable }: LedgerTables) => {
+const makeJobs = ({ sql, b, timestamp, insertAll, jobs, jobRowsTable }: LedgerTables) => {
   const recordJob = Effect.fn("SyncLedger.recordJob")((job: NewJob) =>
     Effect.gen(function* () {
       const now = yield* timestamp
       yield* sql`INSERT INTO ${jobs} ${sql.insert({
-        job_id: job.jobId,
-        run_id: job.runId,
-        week_start: job.week.start,
-        week_end: job.week.end,
-        object_name: job.objectName,
-        state: "Open",
-        record_count: job.rows.length,
+        job_id: b.text(job.jobId),
+        run_id: b.text(job.runId),
+        week_start: b.date(job.week.start),
+        week_end: b.date(job.week.end),
+        object_name: b.text(job.objectName),
+        state: b.text("Open"),
+        record_count: b.int(job.rows.length),
         created_at: now,
         updated_at: now,
       })}`
       yield* insertAll(
         jobRowsTable,
-        job.rows.map((row) => ({ job_id: job.jobId, external_id: row.externalId, content_hash: row.contentHash })),
+        job.rows.map((row) => ({
+          job_id: b.text(job.jobId),
+          external_id: b.text(row.externalId),
+          content_hash: b.text(row.contentHash),
+        })),
       )
     }).pipe(
       sql.withTransaction,
@@ -80,7 +98,7 @@ const makeJobs = ({ sql, insertAll, jobs, jobRowsTable }: LedgerTables) => {
   const updateJobState = Effect.fn("SyncLedger.updateJobState")((jobId: string, newState: LedgerJobState) =>
     Effect.flatMap(
       timestamp,
-      (now) => sql`UPDATE ${jobs} SET state = ${newState}, updated_at = ${now} WHERE job_id = ${jobId}`,
+      (now) => sql`UPDATE ${jobs} SET state = ${b.text(newState)}, updated_at = ${now} WHERE job_id = ${b.text(jobId)}`,
     ).pipe(
       Effect.asVoid,
       mapSqlErrors("update a Bulk job's state (Salesforce sync ledger)"),
@@ -91,7 +109,7 @@ const makeJobs = ({ sql, insertAll, jobs, jobRowsTable }: LedgerTables) => {
   const unfinishedJobs = Effect.fn("SyncLedger.unfinishedJobs")((objectName: string) =>
     sql<JobRecord>`
       SELECT job_id, run_id, week_start, week_end, object_name, state, record_count, created_at, updated_at
-      FROM ${jobs} WHERE object_name = ${objectName} AND collected_at IS NULL ORDER BY created_at, job_id`.pipe(
+      FROM ${jobs} WHERE object_name = ${b.text(objectName)} AND collected_at IS NULL ORDER BY created_at, job_id`.pipe(
       Effect.map((rows) =>
         rows.map(
           (row): LedgerJob => ({
@@ -114,7 +132,7 @@ const makeJobs = ({ sql, insertAll, jobs, jobRowsTable }: LedgerTables) => {
 
   const jobRows = Effect.fn("SyncLedger.jobRows")((jobId: string) =>
     sql<{ external_id: string; content_hash: string }>`
-      SELECT external_id, content_hash FROM ${jobRowsTable} WHERE job_id = ${jobId}`.pipe(
+      SELECT external_id, content_hash FROM ${jobRowsTable} WHERE job_id = ${b.text(jobId)}`.pipe(
       Effect.map((rows) =>
         rows.map((row): JobRow => ({ externalId: row.external_id, contentHash: row.content_hash.trim() })),
       ),
@@ -127,13 +145,16 @@ const makeJobs = ({ sql, insertAll, jobs, jobRowsTable }: LedgerTables) => {
 }
 
 /** The sync state (the hash each external id last reached Salesforce with) and the results of every row sent. */
-const makeSyncState = ({ sql, insertAll, jobs, jobRowsTable, state, results }: LedgerTables) => {
+const makeSyncState = ({ sql, b, timestamp, insertAll, jobs, jobRowsTable, state, results }: LedgerTables) => {
   const syncedHashes = Effect.fn("SyncLedger.syncedHashes")((externalIds: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const hashes = new Map<string, string>()
       for (const batch of batches(externalIds, 1)) {
         const rows = yield* sql<{ external_id: string; content_hash: string }>`
-          SELECT external_id, content_hash FROM ${state} WHERE ${sql.in("external_id", batch)}`
+          SELECT external_id, content_hash FROM ${state} WHERE ${sql.in(
+            "external_id",
+            batch.map((id) => b.text(id)),
+          )}`
         for (const row of rows) hashes.set(row.external_id, row.content_hash.trim())
       }
       return hashes as ReadonlyMap<string, string>
@@ -147,36 +168,36 @@ const makeSyncState = ({ sql, insertAll, jobs, jobRowsTable, state, results }: L
       yield* insertAll(
         results,
         job.results.map((r) => ({
-          run_id: job.runId,
-          job_id: job.jobId,
-          external_id: r.externalId,
-          salesforce_id: r.salesforceId,
-          outcome: r.outcome,
-          error_code: r.errorCode,
-          error_message: r.errorMessage,
+          run_id: b.text(job.runId),
+          job_id: b.text(job.jobId),
+          external_id: b.text(r.externalId),
+          salesforce_id: b.text(r.salesforceId),
+          outcome: b.text(r.outcome),
+          error_code: b.text(r.errorCode),
+          error_message: b.longText(r.errorMessage),
           recorded_at: now,
         })),
       )
       for (const batch of batches(synced, 1)) {
         yield* sql`DELETE FROM ${state} WHERE ${sql.in(
           "external_id",
-          batch.map((r) => r.externalId),
+          batch.map((r) => b.text(r.externalId)),
         )}`
       }
       yield* insertAll(
         state,
         synced.map((r) => ({
-          external_id: r.externalId,
-          content_hash: r.contentHash,
-          salesforce_id: r.salesforceId,
-          run_id: job.runId,
-          job_id: job.jobId,
+          external_id: b.text(r.externalId),
+          content_hash: b.text(r.contentHash),
+          salesforce_id: b.text(r.salesforceId),
+          run_id: b.text(job.runId),
+          job_id: b.text(job.jobId),
           synced_at: now,
         })),
       )
-      yield* sql`UPDATE ${jobs} SET state = ${job.state}, error_message = ${job.errorMessage},
-        updated_at = ${now}, collected_at = ${now} WHERE job_id = ${job.jobId}`
-      yield* sql`DELETE FROM ${jobRowsTable} WHERE job_id = ${job.jobId}`
+      yield* sql`UPDATE ${jobs} SET state = ${b.text(job.state)}, error_message = ${b.longText(job.errorMessage)},
+        updated_at = ${now}, collected_at = ${now} WHERE job_id = ${b.text(job.jobId)}`
+      yield* sql`DELETE FROM ${jobRowsTable} WHERE job_id = ${b.text(job.jobId)}`
     }).pipe(
       sql.withTransaction,
       mapSqlErrors("store a Bulk job's results (Salesforce sync ledger)"),

@@ -15,6 +15,8 @@ const microsToDate = (micros: number): Date => {
 
 export const mssqlBinds: Binds = {
   text: (value) => mssqlParam(MssqlTypes.NVarChar, value, { length: TEXT_LENGTH }),
+  // tedious declares any length above 4,000 `nvarchar(max)` and streams the value in chunks.
+  longText: (value) => mssqlParam(MssqlTypes.NVarChar, value, { length: Number.POSITIVE_INFINITY }),
   float: (value) => mssqlParam(MssqlTypes.Float, value),
   int: (value) => mssqlParam(MssqlTypes.Int, value),
   count: (value) => mssqlParam(MssqlTypes.BigInt, value),

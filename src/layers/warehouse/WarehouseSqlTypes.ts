@@ -20,8 +20,10 @@ export const dialectOf = (sql: SqlClient.SqlClient): Effect.Effect<Dialect> =>
  */
 export interface Binds {
   readonly text: (value: string | null) => unknown
+  /** Text for an `NVARCHAR(MAX)` column: declared `nvarchar(max)`, so it is sent whole, however long. */
+  readonly longText: (value: string | null) => unknown
   readonly float: (value: number | null) => unknown
-  /** A 32-bit integer where SQL Server insists on one (TOP, FETCH). */
+  /** A 32-bit integer: an `INT` column, or where SQL Server insists on one (TOP, FETCH). */
   readonly int: (value: number) => unknown
   /** A row count: `bigint`. */
   readonly count: (value: number | null) => unknown
@@ -35,6 +37,7 @@ export interface Binds {
 
 const sqliteBinds: Binds = {
   text: (value) => value,
+  longText: (value) => value,
   float: (value) => value,
   int: (value) => value,
   count: (value) => value,
