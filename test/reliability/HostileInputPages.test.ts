@@ -113,15 +113,25 @@ const extractHolds = async (scenario: Scenario) => {
   if (Exit.isSuccess(exit)) assert.strictEqual(exit.value.rowsFetched, records.length)
 }
 
+const sameRecords = (a: GoodPage, b: GoodPage | undefined) =>
+  b !== undefined &&
+  a.records.length === b.records.length &&
+  a.records.every(
+    (r, i) => Buffer.compare(compacted(r.bytes), compacted(b.records[i]?.bytes ?? new Uint8Array())) === 0,
+  )
+
 const scenario = (records: fc.Arbitrary<PageRecord>, maxFull: number) =>
   fc
     .record({ pageSize: fc.integer({ min: 1, max: 4 }), concurrency: fc.constantFrom(1, 3) })
     .chain(({ pageSize, concurrency }) =>
       fc
         .record({
-          full: fc.array(goodPage(fc.array(records, { minLength: pageSize, maxLength: pageSize })), {
-            maxLength: maxFull,
-          }),
+          // Two full pages in a row with the same records are an API that ignores `page`: the extract
+          // stops on them by design (ExtractRunaway.test.ts), so the bodies here never repeat a page's
+          // records (as the extract writes them: compacted).
+          full: fc
+            .array(goodPage(fc.array(records, { minLength: pageSize, maxLength: pageSize })), { maxLength: maxFull })
+            .filter((pages) => pages.every((page, i) => i === 0 || !sameRecords(page, pages[i - 1]))),
           last: fc.option(goodPage(fc.array(records, { maxLength: pageSize - 1 }))),
           broken: fc.option(
             fc.tuple(fc.nat(), brokenPage(goodPage(fc.array(records, { maxLength: 3 })).map((p) => goodBody(p, 7)))),
