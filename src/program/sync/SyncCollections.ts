@@ -6,12 +6,11 @@ import type { RowResult } from "../../domain/SalesforceResults.js"
 import type { Week } from "../../domain/Week.js"
 import { Crm, type CrmError, type CrmRecord } from "../../services/Crm.js"
 import { SyncLedger } from "../../services/SyncLedger.js"
-import type { JobTally } from "./SyncJobs.js"
+import { type JobTally, tallyOf } from "./SyncJobs.js"
 import type { ChangedRow } from "./SyncPlan.js"
 
 /** Requests in flight at once: a small diff is a handful of them, each synchronous in Salesforce. */
 const CONCURRENT_REQUESTS = 4
-const SAMPLES = 5
 const ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 export interface CollectionsContext {
@@ -92,22 +91,12 @@ const sendRequest = (
     }))
     const jobRows = rows.map((r) => ({ externalId: r.externalId, contentHash: r.contentHash }))
     yield* ledger.recordJob({ jobId, runId: ctx.runId, week: ctx.week, objectName: ctx.objectName, rows: jobRows })
-    const failed = results.filter((r) => r.outcome === "failed" || r.outcome === "unprocessed")
-    const errorMessage = failed.length === rows.length ? (failed[0]?.errorMessage ?? null) : null
+    const tally = tallyOf(results, 0)
+    // Every row refused alike (a request Salesforce turned down whole): its message is the request's.
+    const errorMessage = tally.failed === rows.length ? (results[0]?.errorMessage ?? null) : null
     yield* ledger.collectJob({ jobId, runId: ctx.runId, state: "JobComplete", errorMessage, results })
     ctx.onRequest?.(rows.length)
-    return {
-      jobs: 0,
-      sent: rows.length,
-      created: results.filter((r) => r.outcome === "created").length,
-      updated: results.filter((r) => r.outcome === "updated").length,
-      failed: failed.length,
-      errorSamples: failed.slice(0, SAMPLES).map((r) => ({
-        externalId: r.externalId,
-        errorCode: r.errorCode,
-        errorMessage: r.errorMessage,
-      })),
-    } satisfies JobTally
+    return tally
   }).pipe(Effect.withSpan("SalesforceSync.collectionsRequest", { attributes: { records: rows.length } }))
 
 /**

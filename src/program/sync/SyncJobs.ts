@@ -27,6 +27,21 @@ export const emptyTally: JobTally = { jobs: 0, sent: 0, created: 0, updated: 0, 
 
 const SAMPLES = 5
 
+/** What `jobs` requests did to their rows, from the rows' results (a row without one counts as failed). */
+export const tallyOf = (results: ReadonlyArray<RowResult>, jobs: number): JobTally => {
+  const failures = results.filter((r) => r.outcome === "failed" || r.outcome === "unprocessed")
+  return {
+    jobs,
+    sent: results.length,
+    created: results.filter((r) => r.outcome === "created").length,
+    updated: results.filter((r) => r.outcome === "updated").length,
+    failed: failures.length,
+    errorSamples: failures
+      .slice(0, SAMPLES)
+      .map((r) => ({ externalId: r.externalId, errorCode: r.errorCode, errorMessage: r.errorMessage })),
+  }
+}
+
 export const addTally = (a: JobTally, b: JobTally): JobTally => ({
   jobs: a.jobs + b.jobs,
   sent: a.sent + b.sent,
@@ -74,17 +89,7 @@ const collect = (
     const rows = yield* ledger.jobRows(jobId)
     const matched = matchResults(rows, results, jobError)
     yield* ledger.collectJob({ jobId, runId: ctx.runId, state, errorMessage: jobError, results: matched })
-    const failures = matched.filter((r) => r.outcome === "failed" || r.outcome === "unprocessed")
-    return {
-      jobs: 1,
-      sent: matched.length,
-      created: matched.filter((r) => r.outcome === "created").length,
-      updated: matched.filter((r) => r.outcome === "updated").length,
-      failed: failures.length,
-      errorSamples: failures
-        .slice(0, SAMPLES)
-        .map((r) => ({ externalId: r.externalId, errorCode: r.errorCode, errorMessage: r.errorMessage })),
-    }
+    return tallyOf(matched, 1)
   })
 
 /**
